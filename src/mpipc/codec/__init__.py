@@ -1,0 +1,121 @@
+"""Cap'n Proto encoding: framing, and generated per-struct encoders and decoders.
+
+    Foo = codec.struct_class(schema_set, node_id)
+    data = codec.encode(Foo(a=1), cap_table=None)     # a whole frame
+    foo = codec.decode(Foo, data, cap_table=None)
+
+See docs/internals.md ("Layer 2") for the value mapping.
+"""
+
+from __future__ import annotations
+
+import struct as _struct
+from typing import Any, Sequence
+
+from ..errors import DecodeError, EncodeError
+from .anypointer import UNEXPECTED as _UNEXPECTED
+from .anypointer import AnyPointer, Cap
+from .framing import make_frame, read_frame
+from .generate import enum_class, struct_class
+from .layout import (
+    MAX_SEGMENTS,
+    NESTING_LIMIT,
+    PTR as _PTR,
+    TRAVERSAL_LIMIT_WORDS,
+    Reader as _Reader,
+    Struct,
+    add_context as _add_context,
+    read_struct as _read_struct,
+)
+
+__all__ = [
+    "MAX_SEGMENTS",
+    "NESTING_LIMIT",
+    "TRAVERSAL_LIMIT_WORDS",
+    "AnyPointer",
+    "Cap",
+    "Struct",
+    "decode",
+    "decode_segments",
+    "encode",
+    "enum_class",
+    "make_frame",
+    "read_frame",
+    "struct_class",
+]
+
+_HEADER = _struct.Struct("<II")
+_pack_ptr = _PTR.pack_into
+_unpack_ptr = _PTR.unpack_from
+
+
+def encode(obj: Any, cap_table: Any = None) -> bytes:
+    """Encode a generated struct instance as a whole frame (segment table + one segment).
+
+    Interface fields holding something other than an ``int`` are added to ``cap_table``
+    with ``cap_table.add(obj) -> index``.
+    """
+    cls = obj.__class__
+    try:
+        enc = cls._mpipc_enc
+        group = cls._mpipc_group
+    except AttributeError:
+        raise EncodeError(f"expected an instance of a generated struct class, got {cls.__name__}") from None
+    if group:
+        raise EncodeError(f"a group ({cls.__qualname__}) cannot be the root of a message")
+    size = cls._mpipc_size
+    # Word 0: the segment table; word 1: the root pointer; then the root struct.
+    buf = bytearray(16)
+    if size:
+        buf += cls._mpipc_zeros
+        _pack_ptr(buf, 8, 0, cls._mpipc_hi)
+    else:
+        _pack_ptr(buf, 8, -4, 0)
+    try:
+        enc(obj, buf, 16, 16 + cls._mpipc_db, cap_table)
+    except EncodeError as e:
+        raise _add_context(e, cls.__qualname__) from None
+    except RecursionError:
+        raise EncodeError(f"{cls.__qualname__}: value is nested too deeply (or contains a cycle)") from None
+    words = (len(buf) >> 3) - 1
+    if words > 0xFFFFFFFF:
+        raise EncodeError(f"{cls.__qualname__}: message too large ({words} words)")
+    _HEADER.pack_into(buf, 0, 0, words)
+    return bytes(buf)
+
+
+def decode(cls: type, data, cap_table: Sequence | None = None) -> Any:
+    """Decode one whole frame (``bytes``, ``bytearray`` or ``memoryview``) as ``cls``."""
+    frame = read_frame(data)
+    if frame is None:
+        raise DecodeError(f"incomplete frame ({len(data)} bytes)")
+    segments, used = frame
+    if used != len(data):
+        raise DecodeError(f"{len(data) - used} bytes after the end of the frame")
+    return decode_segments(cls, segments, cap_table)
+
+
+def decode_segments(cls: type, segments: Sequence, cap_table: Sequence | None = None) -> Any:
+    """Decode a message given as its segments (bytes-like, each a whole number of words).
+
+    Interface fields decode as ``cap_table[index]``, or as the raw index without a table.
+    """
+    try:
+        dec = cls._mpipc_dec
+    except AttributeError:
+        raise TypeError(f"expected a generated struct class, got {cls!r}") from None
+    if not segments:
+        raise DecodeError("message has no segments")
+    seg = segments[0]
+    if len(seg) < 8:
+        raise DecodeError("message has no root pointer")
+    rd = _Reader(segments, cap_table)
+    try:
+        lo, hi = _unpack_ptr(seg, 0)
+        if lo == 0 and hi == 0:
+            return cls()  # a null root reads as the default struct
+        return _read_struct(rd, seg, 0, lo, hi, NESTING_LIMIT, dec)
+    except DecodeError as e:
+        raise _add_context(e, cls.__qualname__) from None
+    except _UNEXPECTED as e:
+        raise DecodeError(f"{cls.__qualname__}: malformed message (internal error: {e!r})") from e
