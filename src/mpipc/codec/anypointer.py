@@ -97,6 +97,31 @@ class AnyPointer:
         except DecodeError as e:
             raise add_context(e, cls.__qualname__) from None
 
+    def get_pointer_field(self, index: int) -> "AnyPointer":
+        """The pointer in slot ``index`` of the struct this points to (null past its end):
+        one step of a promised answer's transform (rpc.capnp ``PromisedAnswer.Op``)."""
+        if self.is_null:
+            return self
+
+        def step(rd):
+            lo, hi, seg = self._lo, self._hi, self._seg
+            if lo & 3 == 2:
+                seg, t, lo, hi = layout.follow_far(rd, lo, hi)
+            else:
+                t = self._pos + 8 + ((lo >> 2) << 3)
+            if lo & 3 != 0:
+                raise DecodeError("pipeline transform steps into a non-struct pointer")
+            dw, pc = hi & 0xFFFF, hi >> 16
+            if t < 0 or t + ((dw + pc) << 3) > len(seg):
+                raise DecodeError("struct pointer out of bounds")
+            if not 0 <= index < pc:
+                return AnyPointer(rd, seg, 0, 0, 0, self._depth - 1)
+            pos = t + ((dw + index) << 3)
+            plo, phi = layout._unpack_ptr(seg, pos)
+            return AnyPointer(self._rd, seg, pos, plo, phi, self._depth - 1)
+
+        return self._read(step)
+
     def as_text(self) -> str:
         if self.is_null:
             return ""
