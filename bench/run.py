@@ -1,0 +1,181 @@
+"""Benchmark: mpipc calls between two processes against a bare socketpair ping-pong, in one run.
+
+    python bench/run.py [--quick] [--json]
+
+Rounds of each case are interleaved so that the machine's noise moves the floor and
+the thing compared alike; each figure is the median over rounds of the mean time per
+call in a round. Nothing here is a test: it prints figures and ratios, asserts none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+
+from mpipc import codec  # noqa: E402
+from mpipc.demo.adder import AddParams, AdderClient, CallbackServer  # noqa: E402
+from mpipc.transport import Connection  # noqa: E402
+
+MIB = 1 << 20
+
+
+# ---------------------------------------------------------------- the floor
+def _pong_child(fd: int) -> None:
+    sock = socket.socket(fileno=fd)
+    buf = bytearray(2 * MIB)
+    view = memoryview(buf)
+    while True:
+        header = sock.recv(8)
+        if len(header) < 8:
+            return
+        size = int.from_bytes(header, "little")
+        got = 0
+        while got < size:
+            n = sock.recv_into(view[got:size])
+            if not n:
+                return
+            got += n
+        sock.sendall(header + bytes(view[:size]))
+
+
+class Floor:
+    """A child that echoes length-prefixed messages: ping-pong over a socketpair."""
+
+    def __init__(self):
+        self.sock, child = socket.socketpair()
+        self.proc = subprocess.Popen([sys.executable, __file__, "--pong", str(child.fileno())],
+                                     pass_fds=[child.fileno()])
+        child.close()
+        self.buf = bytearray(2 * MIB + 8)
+
+    def roundtrip(self, payload: bytes) -> None:
+        sock = self.sock
+        sock.sendall(len(payload).to_bytes(8, "little") + payload)
+        need = len(payload) + 8
+        view = memoryview(self.buf)
+        got = 0
+        while got < need:
+            got += sock.recv_into(view[got:need])
+
+    def close(self):
+        self.sock.close()
+        self.proc.wait(10)
+
+
+# ---------------------------------------------------------------- mpipc
+class Mpipc:
+    def __init__(self):
+        parent, child = socket.socketpair()
+        self.proc = subprocess.Popen([sys.executable, "-m", "mpipc.demo", "--serve", str(child.fileno())],
+                                     pass_fds=[child.fileno()],
+                                     env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+        child.close()
+        self.conn = Connection(parent, name="bench")
+        self.adder = AdderClient(self.conn)
+
+    def close(self):
+        self.conn.close()
+        self.proc.wait(10)
+
+
+def time_calls(fn, count: int) -> float:
+    start = time.perf_counter()
+    for _ in range(count):
+        fn()
+    return (time.perf_counter() - start) / count
+
+
+def run(quick: bool) -> dict:
+    rounds = 5 if quick else 15
+    small_n = 300 if quick else 2000
+    big_n = 5 if quick else 20
+    floor = Floor()
+    mp = Mpipc()
+    adder = mp.adder
+    call_frame = len(codec.encode(AddParams(a=1, b=2))) + 96  # a Call's size, give or take
+    small = b"x" * call_frame
+    big = b"x" * MIB
+    callback = CallbackServer()
+    # A second client thread, kept alive so its calls run from that thread.
+    results: dict[str, list[float]] = {k: [] for k in (
+        "floor small", "mpipc add", "mpipc add (2nd thread)", "mpipc callback",
+        "floor 1 MiB", "mpipc 1 MiB echo")}
+    for _ in range(3):  # warm up
+        adder.add(1, 2)
+        floor.roundtrip(small)
+    for _ in range(rounds):
+        results["floor small"].append(time_calls(lambda: floor.roundtrip(small), small_n))
+        results["mpipc add"].append(time_calls(lambda: adder.add(1, 2), small_n))
+        box = []
+        t = threading.Thread(target=lambda: box.append(time_calls(lambda: adder.add(1, 2), small_n)))
+        t.start()
+        t.join()
+        results["mpipc add (2nd thread)"].append(box[0])
+        results["mpipc callback"].append(time_calls(lambda: adder.add_with_callback(1, 2, callback), small_n // 2))
+        results["floor 1 MiB"].append(time_calls(lambda: floor.roundtrip(big), big_n))
+        results["mpipc 1 MiB echo"].append(time_calls(lambda: adder.echo(big), big_n))
+    threads = {}
+    for n in (1, 2, 4, 8):
+        per = max(small_n // n, 50)
+        start = time.perf_counter()
+        workers = [threading.Thread(target=lambda: [adder.add(1, 2) for _ in range(per)]) for _ in range(n)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        threads[n] = n * per / (time.perf_counter() - start)
+    mp.close()
+    floor.close()
+    med = {k: statistics.median(v) for k, v in results.items()}
+    return {"median_us": {k: v * 1e6 for k, v in med.items()}, "threads_calls_per_s": threads,
+            "call_frame_bytes": call_frame}
+
+
+def report(r: dict) -> None:
+    us = r["median_us"]
+    floor, floor_big = us["floor small"], us["floor 1 MiB"]
+    print(f"{'case':28} {'µs/call':>10} {'calls/s':>10} {'ratio':>8}  target")
+    rows = [
+        ("floor small", floor, None, ""),
+        ("mpipc add", us["mpipc add"], us["mpipc add"] / floor, "≤ 1.25× floor"),
+        ("mpipc add (2nd thread)", us["mpipc add (2nd thread)"], us["mpipc add (2nd thread)"] / floor, "≤ 1.25× floor"),
+        ("mpipc callback", us["mpipc callback"], us["mpipc callback"] / us["mpipc add"], "≤ 2× plain call"),
+    ]
+    for name, value, ratio, target in rows:
+        ratio_s = f"{ratio:7.2f}×" if ratio is not None else ""
+        print(f"{name:28} {value:10.1f} {1e6 / value:10.0f} {ratio_s:>8}  {target}")
+    mbps_floor = 2 * MIB / (floor_big / 1e6) / 1e6
+    mbps = 2 * MIB / (us["mpipc 1 MiB echo"] / 1e6) / 1e6
+    print(f"{'floor 1 MiB each way':28} {floor_big:10.1f} {mbps_floor:9.0f} MB/s")
+    print(f"{'mpipc 1 MiB echo':28} {us['mpipc 1 MiB echo']:10.1f} {mbps:9.0f} MB/s {mbps / mbps_floor:7.0%} of floor  target ≥ 70%")
+    for n, rate in r["threads_calls_per_s"].items():
+        print(f"{n} client thread(s): {rate:10.0f} calls/s")
+
+
+def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--pong":
+        _pong_child(int(sys.argv[2]))
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="a short run (under a minute)")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = ap.parse_args()
+    r = run(args.quick)
+    if args.json:
+        print(json.dumps(r, indent=2))
+    else:
+        report(r)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,484 @@
+"""Frames over a stream socket: one write lock, leader/follower reading, dispatch to workers.
+
+Concurrency rules, enforced here:
+- ``_lock`` guards the engine, the inboxes and the read role; nothing blocks while
+  holding it (no socket I/O, no user code).
+- Frames are written in the order the engine made them, by whichever thread holds
+  ``_write_lock``: normally the thread that made them. A thread that finds the write
+  lock taken leaves its frames in the outbox; the holder sends them before letting go.
+- One thread at a time holds the read role and reads from the socket without the
+  lock. A thread waiting for something (a return, or its next call) takes the role
+  itself when it is free, so its own frame needs no hand-off. Callers come first; the
+  connection's worker and its background reader read only when no caller waits and
+  no caller has read for ``GRACE`` seconds, so a caller making calls back to back
+  keeps the role. Whoever holds the role waits on the socket and on a wake pipe, so
+  it can be asked to give the role up.
+- Every thread started here is owned by its Connection and joined by ``close()``.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import select
+import socket
+import struct
+import threading
+import time
+
+from . import codec
+from .errors import DecodeError, Disconnected, MpipcError, ProtocolError, RemoteError
+from .rpc import events as ev
+from .rpc.caps import BrokenCap, CapRef, LocalCap
+from .rpc.engine import CapWriter, RpcEngine
+
+log = logging.getLogger("mpipc")
+
+GRACE = 0.005
+MAX_FRAME_BYTES = 1 << 30
+_HEADER = struct.Struct("<I")
+
+
+class Inbox:
+    """Where a waiting thread receives what is for it; ``priority`` for callers."""
+
+    __slots__ = ("items", "cond", "priority", "name")
+
+    def __init__(self, lock, priority: bool, name: str = ""):
+        self.items: collections.deque = collections.deque()
+        self.cond = threading.Condition(lock)
+        self.priority = priority
+        self.name = name
+
+
+class CallContext:
+    """What a server method gets: the call's ids, its params and the connection."""
+
+    __slots__ = ("connection", "interface_id", "method_id", "_params", "caps", "_value")
+
+    def __init__(self, connection, interface_id, method_id, params=None, caps=(), value=None):
+        self.connection = connection
+        self.interface_id = interface_id
+        self.method_id = method_id
+        self._params = params
+        self.caps = caps
+        self._value = value
+
+    def params(self, cls):
+        """The params as an instance of ``cls`` (their generated struct class)."""
+        if self._params is None:
+            return self._value if self._value is not None else cls()
+        return self._params.as_struct(cls, cap_table=self.caps)
+
+
+class Connection:
+    """One two-party RPC connection over a connected stream socket."""
+
+    def __init__(self, sock: socket.socket, bootstrap=None, name: str = "connection"):
+        self.sock = sock
+        self.name = name
+        self.engine = RpcEngine(bootstrap, name)
+        self.engine.owner = self
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._reader: Inbox | None = None
+        self._waiting: list[Inbox] = []
+        self._last_priority_read = 0.0
+        self._buf = bytearray()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._woken = False
+        self._poll = select.poll()
+        self._poll.register(sock.fileno(), select.POLLIN)
+        self._poll.register(self._wake_r, select.POLLIN)
+        self._closed = False
+        self._error: Exception | None = None
+        self.engine.wake = self._wake
+        self._worker_inbox = Inbox(self._lock, False, "worker")
+        self._background_inbox = Inbox(self._lock, False, "background")
+        self._threads = [
+            threading.Thread(target=self._worker_loop, name=f"{name}-worker", daemon=True),
+            threading.Thread(target=self._background_loop, name=f"{name}-reader", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    # ------------------------------------------------------------------ public API
+    def bootstrap(self) -> CapRef:
+        """The peer's bootstrap capability (calls may be made on it at once)."""
+        with self._lock:
+            cap = self.engine.bootstrap()
+        self._flush()
+        return cap
+
+    def call(self, target: CapRef, interface_id: int, method_id: int, params, results_cls=None,
+             caps=None):
+        """Call a method and wait for its results (an instance of ``results_cls``)."""
+        question, content, result_caps = self.call_raw(target, interface_id, method_id, params, caps)
+        if question is None:  # ran locally
+            return content
+        try:
+            if results_cls is None or content is None:
+                return content
+            return content.as_struct(results_cls, cap_table=result_caps)
+        finally:
+            with self._lock:
+                self.engine.done(question)
+            self._flush()
+
+    def call_raw(self, target, interface_id, method_id, params, caps=None):
+        """Call and wait; gives (question, results AnyPointer, result caps); ``done`` the question after."""
+        inbox = Inbox(self._lock, True)
+        with self._lock:
+            writer = CapWriter(self.engine)
+            for cap in caps or ():
+                writer.add(cap)
+            outcome = self.engine.call(target, interface_id, method_id, params, writer)
+            if isinstance(outcome, ev.LocalCall):
+                if outcome.embargo is not None and not outcome.embargo.lifted:
+                    outcome.embargo.waiters.append(inbox)
+                    embargo = outcome.embargo
+                else:
+                    embargo = None
+            else:
+                outcome.waiter = inbox
+        self._flush()
+        if isinstance(outcome, ev.LocalCall):
+            if embargo is not None:
+                self._wait(inbox)
+                if embargo.error is not None:
+                    raise embargo.error
+            return None, self._run_local(outcome, params, caps), None
+        self._wait(inbox)
+        if outcome.error is not None:
+            with self._lock:
+                self.engine.done(outcome)
+            self._flush()
+            raise outcome.error
+        return outcome, outcome.content, outcome.result_caps
+
+    def release(self, cap: CapRef) -> None:
+        """Drop a capability received from the peer (sends its Release now)."""
+        with self._lock:
+            if hasattr(cap, "close") and getattr(cap, "engine", None) is self.engine:
+                cap.close()
+        self._flush()
+
+    def close(self) -> None:
+        """Close the socket, fail what is outstanding, and join this connection's threads."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._wake()
+        with self._lock:
+            self._fail(Disconnected("connection closed"))
+        me = threading.current_thread()
+        for thread in self._threads:
+            if thread is not me:
+                thread.join(5)
+        self.sock.close()
+        for fd in (self._wake_r, self._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    @property
+    def alive(self) -> bool:
+        return self._error is None and not self._closed
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Block until the peer goes away (or ``close``); True if it did within ``timeout``."""
+        inbox = Inbox(self._lock, False)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while self._error is None and not self._closed:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._waiting.append(inbox)
+                inbox.cond.wait(remaining if remaining is not None else 1.0)
+                self._waiting.remove(inbox)
+        return True
+
+    # ------------------------------------------------------------------ running calls
+    def _run_local(self, call: ev.LocalCall, params, caps):
+        target = call.target
+        if isinstance(target, LocalCap):
+            ctx = CallContext(self, call.interface_id, call.method_id, value=params, caps=caps or ())
+            return target.server.mpipc_dispatch(ctx)
+        owner = getattr(target.engine, "owner", None)
+        if owner is None:
+            raise Disconnected("capability of a closed connection")
+        return owner.call(target, call.interface_id, call.method_id, params, None, caps)
+
+    def _serve(self, call: ev.IncomingCall) -> None:
+        """Run an incoming call and send its return (the results or the exception)."""
+        target = call.target
+        forwarded = None
+        try:
+            if isinstance(target, LocalCap):
+                ctx = CallContext(self, call.interface_id, call.method_id, call.params, call.caps)
+                value, caps = target.server.mpipc_dispatch(ctx), None
+            else:  # a capability of another connection: forward the call there
+                owner = getattr(target.engine, "owner", None)
+                if owner is None:
+                    raise Disconnected("called after disconnect")
+                question, value, caps = owner.call_raw(target, call.interface_id, call.method_id,
+                                                       call.params, call.caps)
+                if question is not None:
+                    forwarded = (owner, question)
+        except Exception as exc:  # the peer gets every failure as an exception
+            log.debug("%s: call %x.%d raised %r", self.name, call.interface_id, call.method_id, exc)
+            with self._lock:
+                self._route(self.engine.return_exception(call.answer, exc))
+        else:
+            with self._lock:
+                self._route(self.engine.return_results(call.answer, value, caps))
+            if forwarded is not None:
+                owner, question = forwarded
+                with owner._lock:
+                    owner.engine.done(question)
+                owner._flush()
+        self._flush()
+
+    def _worker_loop(self) -> None:
+        inbox = self._worker_inbox
+        while True:
+            try:
+                item = self._wait(inbox)
+            except Disconnected:
+                return
+            if isinstance(item, ev.IncomingCall):
+                self._serve(item)
+
+    def _background_loop(self) -> None:
+        try:
+            self._wait(self._background_inbox)
+        except Disconnected:
+            pass
+
+    # ------------------------------------------------------------------ leader/follower
+    def _wait(self, inbox: Inbox):
+        """Wait for the next item of ``inbox``, reading the socket when the role is ours to take."""
+        lock = self._lock
+        lock.acquire()
+        self._waiting.append(inbox)
+        try:
+            if inbox.priority and self._reader is not None and not self._reader.priority:
+                self._wake()
+            while True:
+                if inbox.items:
+                    return inbox.items.popleft()
+                if self._error is not None:
+                    raise Disconnected(f"called after disconnect: {self._error}" if inbox.priority
+                                       else str(self._error))
+                if self.engine._pending:
+                    self.engine.process_pending()
+                    if self.engine.outbox:
+                        lock.release()
+                        try:
+                            self._flush()
+                        finally:
+                            lock.acquire()
+                        continue
+                wait = self._may_read(inbox)
+                if wait == 0.0:
+                    self._read_once(inbox)
+                else:
+                    inbox.cond.wait(wait)
+        finally:
+            self._waiting.remove(inbox)
+            if self._reader is None:
+                self._offer_role()
+            lock.release()
+
+    def _may_read(self, inbox: Inbox) -> float | None:
+        """0.0 if ``inbox``'s thread should take the read role now, else how long to wait."""
+        if self._reader is not None:
+            return None
+        if inbox.priority:
+            return 0.0
+        for other in self._waiting:
+            if other.priority or (other is self._worker_inbox and inbox is self._background_inbox):
+                return None
+        idle = time.monotonic() - self._last_priority_read
+        return 0.0 if idle >= GRACE else GRACE - idle
+
+    def _offer_role(self) -> None:
+        """The read role is free: wake a waiter to take it, callers first."""
+        best = None
+        for other in self._waiting:
+            if other.priority:
+                best = other
+                break
+            if best is None or other is self._worker_inbox:
+                best = other
+        if best is not None:
+            best.cond.notify()
+
+    def _read_once(self, inbox: Inbox) -> None:
+        """Hold the read role for one frame (lock held on entry and exit, not while reading)."""
+        lock = self._lock
+        self._reader = inbox
+        lock.release()
+        message = error = None
+        try:
+            segments = self._read_frame()
+            if segments is not None:
+                message = self.engine.decode(segments)
+        except (OSError, EOFError) as exc:
+            error = Disconnected(f"interrupted by disconnect: {exc or 'end of stream'}")
+        except DecodeError as exc:
+            error = ProtocolError(f"malformed message from peer: {exc}")
+        finally:
+            lock.acquire()
+            self._reader = None
+            if inbox.priority:
+                self._last_priority_read = time.monotonic()
+        if error is not None:
+            if isinstance(error, ProtocolError):
+                log.error("%s: %s; closing the connection", self.name, error)
+                events = self.engine.abort(error)
+            else:
+                events = self.engine.disconnect(error)
+            self._fail(error, events)
+        elif message is not None:
+            try:
+                events = self.engine.handle(message)
+            except ProtocolError as exc:
+                log.error("%s: protocol error: %s; closing the connection", self.name, exc)
+                events = self.engine.abort(exc)
+            self._route(events)
+        if self.engine.outbox:
+            lock.release()
+            try:
+                self._flush()
+            finally:
+                lock.acquire()
+        if not inbox.items and self._may_read(inbox) != 0.0:
+            self._offer_role()
+
+    def _route(self, events) -> None:
+        """Put each event in the inbox of the thread it is for (lock held)."""
+        for event in events:
+            kind = type(event)
+            if kind is ev.Returned:
+                target = event.question.waiter
+                if target is not None:
+                    self._post(target, event.question)
+            elif kind is ev.IncomingCall:
+                self._post(self._worker_inbox, event)
+            elif kind is ev.EmbargoLifted:
+                for waiter in event.embargo.waiters:
+                    self._post(waiter, event.embargo)
+            elif kind is ev.Aborted:
+                self._fail(event.error)
+
+    def _post(self, inbox: Inbox, item) -> None:
+        inbox.items.append(item)
+        inbox.cond.notify()
+        if self._reader is inbox:
+            self._wake()
+
+    def _fail(self, error: Exception, events=None) -> None:
+        if events is None:
+            events = self.engine.disconnect(error)
+        if self._error is None:
+            self._error = error
+            if not self._closed:
+                log.info("%s: connection lost: %s", self.name, error)
+        self._route([e for e in events if type(e) is not ev.Aborted])
+        for inbox in self._waiting:
+            inbox.cond.notify()
+        self._wake()
+
+    def _wake(self) -> None:
+        if not self._woken:
+            self._woken = True
+            try:
+                os.write(self._wake_w, b"x")
+            except OSError:
+                pass
+
+    # ------------------------------------------------------------------ socket I/O
+    def _read_frame(self):
+        """Read one whole frame; None if woken through the pipe first. Raises EOFError at end."""
+        buf = self._buf
+        while True:
+            need = self._frame_size(buf)
+            if need is not None and len(buf) >= need:
+                frame = bytes(buf[:need])
+                del buf[:need]
+                return codec.read_frame(frame)[0]
+            for fd, _ in self._poll.poll():
+                if fd == self._wake_r:
+                    try:
+                        os.read(self._wake_r, 4096)
+                    except OSError:
+                        pass
+                    self._woken = False
+            if self._closed:
+                raise EOFError("connection closed")
+            try:
+                if need is not None and need - len(buf) > 65536:
+                    chunk = self.sock.recv(need - len(buf), socket.MSG_DONTWAIT)
+                else:
+                    chunk = self.sock.recv(65536, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return None  # woken through the pipe: let the waiter loop look again
+            if not chunk:
+                raise EOFError("end of stream")
+            buf += chunk
+
+    @staticmethod
+    def _frame_size(buf) -> int | None:
+        if len(buf) < 8:
+            return None
+        count = _HEADER.unpack_from(buf, 0)[0] + 1
+        if count > 512:
+            raise DecodeError(f"frame has {count} segments (limit 512)")
+        table = 4 * (count + 1) + (4 if count % 2 == 0 else 0)
+        if len(buf) < table:
+            return None
+        words = sum(struct.unpack_from(f"<{count}I", buf, 4))
+        size = table + 8 * words
+        if size > MAX_FRAME_BYTES:
+            raise DecodeError(f"frame of {size} bytes is over the limit of {MAX_FRAME_BYTES}")
+        return size
+
+    def _flush(self) -> None:
+        """Write the outbox in order; return at once if another thread is writing it."""
+        while True:
+            if not self._write_lock.acquire(blocking=False):
+                return
+            try:
+                while True:
+                    with self._lock:
+                        frames = self.engine.take_outbox()
+                    if not frames:
+                        break
+                    if self._error is None or self._error_is_ours():
+                        try:
+                            if len(frames) == 1:
+                                self.sock.sendall(frames[0])
+                            else:
+                                self.sock.sendall(b"".join(frames))
+                        except OSError as exc:
+                            with self._lock:
+                                self._fail(Disconnected(f"interrupted by disconnect: {exc}"))
+                            return
+            finally:
+                self._write_lock.release()
+            with self._lock:
+                if not self.engine.outbox:
+                    return
+
+    def _error_is_ours(self) -> bool:
+        return isinstance(self._error, ProtocolError)
