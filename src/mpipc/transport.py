@@ -43,13 +43,14 @@ _HEADER = struct.Struct("<I")
 class Inbox:
     """Where a waiting thread receives what is for it; ``priority`` for callers."""
 
-    __slots__ = ("items", "cond", "priority", "name")
+    __slots__ = ("items", "cond", "priority", "name", "timed")
 
     def __init__(self, lock, priority: bool, name: str = ""):
         self.items: collections.deque = collections.deque()
         self.cond = threading.Condition(lock)
         self.priority = priority
         self.name = name
+        self.timed = False  # asleep with a timeout: it will look again by itself
 
 
 class CallContext:
@@ -81,10 +82,12 @@ class Connection:
         self.engine = RpcEngine(bootstrap, name)
         self.engine.owner = self
         self._lock = threading.Lock()
+        self._local = threading.local()  # each calling thread's own inbox
         self._write_lock = threading.Lock()
         self._reader: Inbox | None = None
         self._waiting: list[Inbox] = []
         self._last_priority_read = 0.0
+        self._last_worker_active = 0.0
         self._buf = bytearray()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
@@ -130,7 +133,9 @@ class Connection:
 
     def call_raw(self, target, interface_id, method_id, params, caps=None):
         """Call and wait; gives (question, results AnyPointer, result caps); ``done`` the question after."""
-        inbox = Inbox(self._lock, True)
+        inbox = getattr(self._local, "inbox", None)
+        if inbox is None or inbox.items:
+            inbox = self._local.inbox = Inbox(self._lock, True, threading.current_thread().name)
         with self._lock:
             writer = CapWriter(self.engine)
             for cap in caps or ():
@@ -271,7 +276,7 @@ class Connection:
         lock.acquire()
         self._waiting.append(inbox)
         try:
-            if inbox.priority and self._reader is not None and not self._reader.priority:
+            if self._reader is not None and self._rank(self._reader) < self._rank(inbox):
                 self._wake()
             while True:
                 if inbox.items:
@@ -292,35 +297,49 @@ class Connection:
                 if wait == 0.0:
                     self._read_once(inbox)
                 else:
+                    inbox.timed = wait is not None
                     inbox.cond.wait(wait)
+                    inbox.timed = False
         finally:
             self._waiting.remove(inbox)
+            if inbox is self._worker_inbox:
+                self._last_worker_active = time.monotonic()
             if self._reader is None:
                 self._offer_role()
             lock.release()
 
+    def _rank(self, inbox: Inbox) -> int:
+        """Who reads first: callers (2), then the worker (1), then the background reader (0)."""
+        if inbox.priority:
+            return 2
+        return 1 if inbox is self._worker_inbox else 0
+
     def _may_read(self, inbox: Inbox) -> float | None:
-        """0.0 if ``inbox``'s thread should take the read role now, else how long to wait."""
+        """0.0 if ``inbox``'s thread should take the read role now, else how long to wait.
+
+        A caller takes a free role at once. The worker and the background reader let
+        a higher rank that read within ``GRACE`` keep it: a thread calling back to back
+        comes again in microseconds and then finds the role free, with no hand-off.
+        """
         if self._reader is not None:
             return None
-        if inbox.priority:
+        rank = self._rank(inbox)
+        if rank == 2:
             return 0.0
         for other in self._waiting:
-            if other.priority or (other is self._worker_inbox and inbox is self._background_inbox):
+            if self._rank(other) > rank:
                 return None
-        idle = time.monotonic() - self._last_priority_read
+        last = self._last_priority_read if rank == 1 else max(self._last_priority_read, self._last_worker_active)
+        idle = time.monotonic() - last
         return 0.0 if idle >= GRACE else GRACE - idle
 
     def _offer_role(self) -> None:
-        """The read role is free: wake a waiter to take it, callers first."""
+        """The read role is free: wake the waiter of highest rank to take it."""
         best = None
         for other in self._waiting:
-            if other.priority:
+            if best is None or self._rank(other) > self._rank(best):
                 best = other
-                break
-            if best is None or other is self._worker_inbox:
-                best = other
-        if best is not None:
+        if best is not None and not best.timed:
             best.cond.notify()
 
     def _read_once(self, inbox: Inbox) -> None:
@@ -342,6 +361,8 @@ class Connection:
             self._reader = None
             if inbox.priority:
                 self._last_priority_read = time.monotonic()
+            elif inbox is self._worker_inbox:
+                self._last_worker_active = time.monotonic()
         if error is not None:
             if isinstance(error, ProtocolError):
                 log.error("%s: %s; closing the connection", self.name, error)
