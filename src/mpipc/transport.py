@@ -262,6 +262,7 @@ class Connection:
                 return
             if isinstance(item, ev.IncomingCall):
                 self._serve(item)
+            del item  # the call's capabilities go now, not when the next call comes
 
     def _background_loop(self) -> None:
         try:
@@ -383,6 +384,12 @@ class Connection:
                 self._flush()
             finally:
                 lock.acquire()
+        if self._error is not None:
+            # The connection is over (the Abort, if any, is sent): let the peer see it end.
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         if not inbox.items and self._may_read(inbox) != 0.0:
             self._offer_role()
 
