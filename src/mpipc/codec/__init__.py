@@ -57,22 +57,15 @@ def encode(obj: Any, cap_table: Any = None) -> bytes:
     """
     cls = obj.__class__
     try:
-        enc = cls._mpipc_enc
-        group = cls._mpipc_group
+        root, enc, pp, group = cls._mpipc_root
     except AttributeError:
         raise EncodeError(f"expected an instance of a generated struct class, got {cls.__name__}") from None
     if group:
         raise EncodeError(f"a group ({cls.__qualname__}) cannot be the root of a message")
-    size = cls._mpipc_size
     # Word 0: the segment table; word 1: the root pointer; then the root struct.
-    buf = bytearray(16)
-    if size:
-        buf += cls._mpipc_zeros
-        _pack_ptr(buf, 8, 0, cls._mpipc_hi)
-    else:
-        _pack_ptr(buf, 8, -4, 0)
+    buf = bytearray(root)
     try:
-        enc(obj, buf, 16, 16 + cls._mpipc_db, cap_table)
+        enc(obj, buf, 16, pp, cap_table)
     except EncodeError as e:
         raise _add_context(e, cls.__qualname__) from None
     except RecursionError:
@@ -86,6 +79,13 @@ def encode(obj: Any, cap_table: Any = None) -> bytes:
 
 def decode(cls: type, data, cap_table: Sequence | None = None) -> Any:
     """Decode one whole frame (``bytes``, ``bytearray`` or ``memoryview``) as ``cls``."""
+    n = len(data)
+    if n >= 16:
+        count, size = _HEADER.unpack_from(data, 0)
+        if count == 0 and 8 + (size << 3) == n:  # the usual case: one segment, nothing after
+            seg = memoryview(data)[8:]
+            if seg.format == "B" and seg.ndim == 1:
+                return decode_segments(cls, (seg,), cap_table)
     frame = read_frame(data)
     if frame is None:
         raise DecodeError(f"incomplete frame ({len(data)} bytes)")

@@ -127,6 +127,8 @@ def _base_namespace() -> dict:
         "_rd": layout.read_data,
         "_rc": layout.read_cap,
         "_ra": read_any,
+        "_rsl": layout.read_struct_list,
+        "_wsl": layout.write_struct_list,
         "_wt": layout.write_text,
         "_wd": layout.write_data,
         "_wc": layout.write_cap,
@@ -370,30 +372,43 @@ class _Generator:
         lines.append("    _f = ''")
         lines.append("    try:")
         body = []
+        union_data = any(f.union is not None for f in plan["data"])
+        dnames = ", ".join(n for _, _, n in entries)
+        pnames = ", ".join(f"l{i}, h{i}" for i in range(np_))
+        general = []  # any other layout: an older or newer peer's, or an upgraded list element
+        if entries or union_data:
+            general.append(f"if db >= {need}:")
+            general.append("    sd = seg; do = dp")
+            general.append("else:")
+            general.append(f"    sd = _pad(seg, dp, db, {need}); do = 0")
         if entries:
-            body.append(f"if db >= {need}:")
-            body.append(f"    sd = seg; do = dp")
-            body.append("else:")
-            body.append(f"    sd = _pad(seg, dp, db, {need}); do = 0")
-            names = ", ".join(n for _, _, n in entries)
-            body.append(f"{names}, = SD_{x}.unpack_from(sd, do)")
-        elif any(f.union is not None for f in plan["data"]):
-            body.append(f"if db >= {need}:")
-            body.append(f"    sd = seg; do = dp")
-            body.append("else:")
-            body.append(f"    sd = _pad(seg, dp, db, {need}); do = 0")
+            general.append(f"{dnames}, = SD_{x}.unpack_from(sd, do)")
         if np_:
-            names = ", ".join(f"l{i}, h{i}" for i in range(np_))
-            body.append(f"if pc >= {np_}:")
-            body.append(f"    {names}, = SP_{x}.unpack_from(seg, pp)")
+            general.append(f"if pc >= {np_}:")
+            general.append(f"    {pnames}, = SP_{x}.unpack_from(seg, pp)")
+            general.append("else:")
+            general.append(f"    {pnames}, = SP_{x}.unpack_from(_pad(seg, pp, pc << 3, {np_ * 8}), 0)")
+        if entries or np_:
+            # The layout this schema writes: both sections in one unpack.
+            dbytes = st.data_word_count * 8
+            all_fmt = fmt + (f"{dbytes - cur}x" if np_ and dbytes > cur else "") + "iI" * np_
+            if not np_ or not entries:
+                all_fmt = fmt if not np_ else "<" + (f"{dbytes}x" if dbytes else "") + "iI" * np_
+            self.ns[f"SA_{x}"] = struct.Struct(all_fmt)
+            names = ", ".join(n for n in (dnames, pnames) if n)
+            body.append(f"if db == {dbytes} and pc >= {np_}:")
+            body.append(f"    {names}, = SA_{x}.unpack_from(seg, dp)")
+            if union_data:
+                body.append("    sd = seg; do = dp")
             body.append("else:")
-            body.append(f"    {names}, = SP_{x}.unpack_from(_pad(seg, pp, pc << 3, {np_ * 8}), 0)")
+            body.extend("    " + ln for ln in general)
+        else:
+            body.extend(general)
         body.append(f"o = _new(C_{x})")
         for f in plain:
             body.extend(self._decode_field(f, x, union_member=False))
         if union:
-            for f in members:
-                body.append(f"o.{_attr(f.name)} = None")
+            # Only the active member is stored; the others read as None (__getattr__).
             first = True
             for f in members:
                 d = _union_of(f)
@@ -449,33 +464,27 @@ class _Generator:
                 self.ns[f"SE_{x}_{k}"] = struct.Struct(fmt_)
                 at = "dp" if off == 0 else f"dp + {off}"
                 body.append(f"SE_{x}_{k}.pack_into(buf, {at}, {', '.join(exprs_)})")
+        # The active union member is written by one if/elif chain, placed where the
+        # union's first pointer slot comes among the other pointer fields.
+        chain = []
         for f in members:
-            if isinstance(f, _Field) and f.kind != "void" and not hasattr(f, "slot"):
-                body.append(f"if dsc == {f.union}:")
-                body.append(f"    _f = {f.attr!r}")
-                if f.kind == "bool":
-                    cond = f"o.{f.attr}" if not f.default else f"not o.{f.attr}"
-                    body.append(f"    if {cond}: buf[dp + {f.byte}] |= {f.mask}")
-                else:
-                    body.append(f"    _p_{f.read_ch}(buf, dp + {f.byte}, {_encode_expr(f)})")
-        for f in sorted(plan["pointers"], key=lambda f: f.slot):
-            code = self._encode_pointer(f)
-            if f.union is not None:
-                body.append(f"if dsc == {f.union}:")
-                body.extend("    " + ln for ln in code)
-            else:
-                body.extend(code)
+            code = self._encode_member(f)
+            if code:
+                chain.append(f"{'elif' if chain else 'if'} dsc == {_union_of(f)}:")
+                chain.extend("    " + ln for ln in code)
+        union_slot = min((f.slot for f in plan["pointers"] if f.union is not None), default=-1)
+        if union_slot < 0:
+            body.extend(chain)
+        for f in sorted((f for f in plan["pointers"] if f.union is None), key=lambda f: f.slot):
+            if 0 <= union_slot < f.slot:
+                body.extend(chain)
+                union_slot = -2
+            body.extend(self._encode_pointer(f))
+        if union_slot >= 0:
+            body.extend(chain)
         for g in plan["groups"]:
-            gx = f"{g.group.type_id:x}"
-            a = _attr(g.name)
-            code = [f"_f = {a!r}", f"v = o.{a}", "if v is not None:",
-                    f"    if v.__class__ is not C_{gx}: raise _wrong_class(v, C_{gx})",
-                    f"    E_{gx}(v, buf, dp, pp, ct)"]
-            if g.in_union:
-                body.append(f"if dsc == {g.discriminant_value}:")
-                body.extend("    " + ln for ln in code)
-            else:
-                body.extend(code)
+            if not g.in_union:
+                body.extend(self._encode_member(g))
         body.append("return")
         lines.extend("        " + ln for ln in body)
         lines.append("    except _EncodeError as e:")
@@ -513,7 +522,8 @@ class _Generator:
                 init.append(f"    which = {chain} else {(zero.name if zero else 0)!r}")
             init.append("_s.which = which")
             for f in members:
-                init.append(f"_s.{_attr(f.name)} = {_attr(f.name)}")
+                a = _attr(f.name)
+                init.append(f"if {a} is not None: _s.{a} = {a}")
             for f in members:
                 a = _attr(f.name)
                 if isinstance(f, _Field):
@@ -537,6 +547,11 @@ class _Generator:
         lines.append(f"        return {cmp}")
         lines.append("    __hash__ = None")
         lines.append("    __repr__ = _struct_repr")
+        if union:
+            lines.append("    def __getattr__(_s, _n):")
+            lines.append(f"        if _n in UA_{x}: return None")
+            lines.append("        raise AttributeError(f'{type(_s).__qualname__!r} object has no attribute {_n!r}')")
+            self.ns[f"UA_{x}"] = frozenset(_attr(f.name) for f in members)
         if union:
             self.ns[f"DISC_{x}"] = {f.name: _union_of(f) for f in members}
         return "\n".join(lines) + "\n"
@@ -569,7 +584,29 @@ class _Generator:
         pos = "pp" if i == 0 else f"pp + {8 * i}"
         reader = self._reader_call(f.type, pos, f"l{i}", f"h{i}")
         dflt = self._default_expr(f, x) if f.explicit else "None"
-        return [f"_f = {a!r}", f"o.{a} = {reader} if l{i} or h{i} else {dflt}"]
+        if f.type.which != "struct":
+            return [f"_f = {a!r}", f"o.{a} = {reader} if l{i} or h{i} else {dflt}"]
+        # A struct: follow a near pointer inline; far pointers and anything out of bounds,
+        # too deep or over budget go through read_struct, which also raises the errors.
+        lo, hi, dec = f"l{i}", f"h{i}", f"D_{f.type.type_id:x}"
+        return [
+            f"_f = {a!r}",
+            f"if not {lo} & 3 and {hi} and depth > 0:",
+            f"    t = pp + {8 * i + 8} + ({lo} >> 2 << 3)",
+            f"    n = {hi} & 65535",
+            f"    m = {hi} >> 16",
+            "    b = rd.budget - n - m",
+            "    if t >= 0 and b >= 0 and t + (n + m << 3) <= len(seg):",
+            "        rd.budget = b",
+            "        n <<= 3",
+            f"        o.{a} = {dec}(rd, seg, t, n, t + n, m, depth - 1)",
+            "    else:",
+            f"        o.{a} = {reader}",
+            f"elif {lo} or {hi}:",
+            f"    o.{a} = {reader}",
+            "else:",
+            f"    o.{a} = {dflt}",
+        ]
 
     def _reader_call(self, t: _schema.Type, pos: str, lo: str, hi: str) -> str:
         w = t.which
@@ -584,8 +621,27 @@ class _Generator:
         if w == "anyPointer":
             return f"_ra(rd, seg, {pos}, {lo}, {hi}, depth)"
         if w == "list":
+            if t.element_type.which == "struct":
+                return f"_rsl(rd, seg, {pos}, {lo}, {hi}, depth, D_{t.element_type.type_id:x})"
             return f"R_{self._list_key(t)}(rd, seg, {pos}, {lo}, {hi}, depth)"
         raise SchemaError(f"unsupported pointer type {w}")
+
+    def _encode_member(self, f: Any) -> list[str]:
+        """Encoder lines for one union member or group, or [] when nothing is written."""
+        if not isinstance(f, _Field):
+            gx = f"{f.group.type_id:x}"
+            a = _attr(f.name)
+            return [f"_f = {a!r}", f"v = o.{a}", "if v is not None:",
+                    f"    if v.__class__ is not C_{gx}: raise _wrong_class(v, C_{gx})",
+                    f"    E_{gx}(v, buf, dp, pp, ct)"]
+        if f.kind == "void":
+            return []
+        if hasattr(f, "slot"):
+            return self._encode_pointer(f)
+        if f.kind == "bool":
+            cond = f"o.{f.attr}" if not f.default else f"not o.{f.attr}"
+            return [f"_f = {f.attr!r}", f"if {cond}: buf[dp + {f.byte}] |= {f.mask}"]
+        return [f"_f = {f.attr!r}", f"_p_{f.read_ch}(buf, dp + {f.byte}, {_encode_expr(f)})"]
 
     def _encode_pointer(self, f: _Field) -> list[str]:
         a = f.attr
@@ -608,6 +664,9 @@ class _Generator:
                 out.append(f"    E_{sx}(v, buf, t, t + {dw * 8}, ct)")
             else:  # an empty struct: offset -1, so that the pointer is not null (as C++ writes it)
                 out.append(f"    _pp(buf, {pos}, -4, 0)")
+            return out
+        if w == "list" and t.element_type.which == "struct":
+            out.append(f"    _wsl(buf, {pos}, v, ct, C_{t.element_type.type_id:x})")
             return out
         fn = {"text": "_wt", "data": "_wd", "interface": "_wc", "anyPointer": "_wa"}.get(w)
         if fn is None:
@@ -728,6 +787,10 @@ class _Generator:
         cls._mpipc_size = st.data_word_count + st.pointer_count
         cls._mpipc_zeros = bytes(cls._mpipc_size * 8)
         cls._mpipc_hi = st.data_word_count | (st.pointer_count << 16)
+        # encode(): segment table word, root pointer, zeroed root struct; and the encoder.
+        root = bytearray(16 + cls._mpipc_size * 8)
+        PTR.pack_into(root, 8, 0 if cls._mpipc_size else -4, cls._mpipc_hi)
+        cls._mpipc_root = (bytes(root), cls._mpipc_enc, 16 + cls._mpipc_db, st.is_group)
         cls._mpipc_disc = self.ns.get(f"DISC_{x}", {}) if st.discriminant_count else {}
         members = [f for f in plan["fields"] if _union_of(f) is not None]
         cls._mpipc_plain = tuple(_attr(f.name) for f in plan["fields"] if _union_of(f) is None)

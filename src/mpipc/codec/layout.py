@@ -298,11 +298,38 @@ def read_enum_list(rd: Reader, seg, pos: int, lo: int, hi: int, depth: int, valu
 
 
 def read_struct_list(rd: Reader, seg, pos: int, lo: int, hi: int, depth: int, dec: Callable) -> list:
+    if lo & 3 == 1 and hi & 7 == COMPOSITE and depth > 1:
+        # The usual case inline: a near composite list within bounds and budget.
+        t = pos + 8 + ((lo >> 2) << 3)
+        words = hi >> 3
+        if t >= 0 and t + 8 + (words << 3) <= len(seg):
+            tlo, thi = _unpack_ptr(seg, t)
+            n = (tlo & 0xFFFFFFFF) >> 2
+            dw = thi & 0xFFFF
+            pc = thi >> 16
+            per = dw + pc
+            b = rd.budget - words - 1
+            if not tlo & 3 and per and n * per <= words and b >= n:
+                rd.budget = b - n  # (charge_elements: a word per element decoded)
+                db = dw << 3
+                step = per << 3
+                d = depth - 2
+                p = t + 8
+                out = []
+                append = out.append
+                try:
+                    for _ in range(n):
+                        append(dec(rd, seg, p, db, p + db, pc, d))
+                        p += step
+                except DecodeError as e:
+                    raise add_context(e, f"[{len(out)}]") from None
+                return out
     seg, s, n, es, db, pc, step = read_list(rd, seg, pos, lo, hi, depth)
     if es == BIT:
         raise DecodeError("Bool list where a struct list was expected")
     if n and depth - 1 <= 0:
         raise _too_deep()
+    charge_elements(rd, n)
     stride = step >> 3
     out = []
     append = out.append
@@ -429,7 +456,9 @@ def write_pointer_list(buf: bytearray, pos: int, v: Any, ct: Any, elem: Callable
 
 
 def write_struct_list(buf: bytearray, pos: int, v: Any, ct: Any, cls: type) -> None:
-    n = _check_list(v)
+    if v.__class__ is not list and v.__class__ is not tuple:
+        _check_list(v)
+    n = len(v)
     dw = cls._mpipc_dw
     pc = cls._mpipc_pc
     enc = cls._mpipc_enc
@@ -442,14 +471,16 @@ def write_struct_list(buf: bytearray, pos: int, v: Any, ct: Any, cls: type) -> N
     p = t + 8
     db = dw << 3
     step = per << 3
-    for i, x in enumerate(v):
-        if x.__class__ is not cls:
-            raise add_context(EncodeError(f"expected {cls.__name__}, got {type(x).__name__}"), f"[{i}]")
-        try:
+    i = 0
+    try:
+        for x in v:
+            if x.__class__ is not cls:
+                raise EncodeError(f"expected {cls.__qualname__}, got {type(x).__name__}")
             enc(x, buf, p, p + db, ct)
-        except EncodeError as e:
-            raise add_context(e, f"[{i}]") from None
-        p += step
+            p += step
+            i += 1
+    except EncodeError as e:
+        raise add_context(e, f"[{i}]") from None
 
 
 def write_struct(buf: bytearray, pos: int, v: Any, ct: Any, cls: type) -> None:
