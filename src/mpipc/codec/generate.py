@@ -436,13 +436,16 @@ class _Generator:
             body.append(f"dsc = DISC_{x}.get(w)")
             body.append("if dsc is None:")
             body.append(f"    dsc = _which_int(w, C_{x})")
-        if entries:
+        # Bools are ORed into their byte: a parent, its groups and its union members may
+        # each own bits of the same byte.
+        for off, fs in sorted(bool_bytes.items()):
+            body.append(f"buf[dp + {off}] |= {' | '.join(_bool_expr(f) for f in fs)}")
+        packed = [e for e in entries if not e[2].startswith("b")]
+        if packed:
             exprs = []
-            for off, ch, name in entries:
+            for off, ch, name in packed:
                 if name == "dsc":
                     exprs.append("dsc")
-                elif name.startswith("b"):
-                    exprs.append(" | ".join(_bool_expr(f) for f in bool_bytes[off]))
                 else:
                     f = next(f for f in plan["data"] if f"v_{f.attr}" == name)
                     exprs.append(_encode_expr(f))
@@ -450,7 +453,7 @@ class _Generator:
             # member's field, which pad bytes would overwrite.
             run_start, run_fmt, run_exprs, cur = None, "<", [], None
             runs = []
-            for (off, ch, _), expr in zip(entries, exprs):
+            for (off, ch, _), expr in zip(packed, exprs):
                 if cur is not None and off != cur:
                     runs.append((run_start, run_fmt, run_exprs))
                     run_start, run_fmt, run_exprs = None, "<", []
@@ -775,6 +778,9 @@ class _Generator:
         cls.__name__ = node.name
         cls.__qualname__ = node.scoped_name
         cls.__module__ = "mpipc.generated"
+        for method in ("__init__", "__eq__", "__getattr__"):
+            if method in cls.__dict__:
+                cls.__dict__[method].__qualname__ = f"{node.scoped_name}.{method}"
         cls.schema_node = node
         cls.group_classes = {}
         cls._mpipc_id = node_id
