@@ -85,14 +85,14 @@ def decode(cls: type, data, cap_table: Sequence | None = None) -> Any:
         if count == 0 and 8 + (size << 3) == n:  # the usual case: one segment, nothing after
             seg = memoryview(data)[8:]
             if seg.format == "B" and seg.ndim == 1:
-                return decode_segments(cls, (seg,), cap_table)
+                return _decode(cls, (seg,), cap_table)
     frame = read_frame(data)
     if frame is None:
         raise DecodeError(f"incomplete frame ({len(data)} bytes)")
     segments, used = frame
     if used != len(data):
         raise DecodeError(f"{len(data) - used} bytes after the end of the frame")
-    return decode_segments(cls, segments, cap_table)
+    return _decode(cls, segments, cap_table)
 
 
 def decode_segments(cls: type, segments: Sequence, cap_table: Sequence | None = None) -> Any:
@@ -100,6 +100,16 @@ def decode_segments(cls: type, segments: Sequence, cap_table: Sequence | None = 
 
     Interface fields decode as ``cap_table[index]``, or as the raw index without a table.
     """
+    segs = []
+    for seg in segments:
+        view = memoryview(seg)
+        if view.format != "B" or view.ndim != 1:
+            view = view.cast("B")
+        segs.append(view)
+    return _decode(cls, segs, cap_table)
+
+
+def _decode(cls: type, segments: Sequence, cap_table: Sequence | None) -> Any:
     try:
         dec = cls._mpipc_dec
     except AttributeError:

@@ -21,7 +21,7 @@ from typing import Any
 from .. import schema as _schema
 from ..errors import DecodeError, EncodeError, SchemaError
 from . import layout
-from .anypointer import AnyPointer, read_any, write_any
+from .anypointer import read_any, write_any
 from .layout import NESTING_LIMIT, PTR, Reader, Struct, add_context
 
 # Primitive types: struct format character, size in bytes.
@@ -165,6 +165,7 @@ class _Field:
         self.xor = 0
         self.default: Any = None
         self.default_expr = "None"
+        self.is_pointer = t.is_pointer
         if t.which == "void":
             return
         if t.which == "bool":
@@ -192,8 +193,8 @@ class _Field:
             name = gen.constant(d if t.which != "enum" else gen.enum_member(t.type_id, int(d)))
             self.default_expr = name
             return
-        # A pointer field.
-        self.slot = slot.offset
+        # A pointer field: its index in the pointer section.
+        self.index = slot.offset
         self.explicit = slot.had_explicit_default and slot.default_value.value is not None
         self.default_value = slot.default_value
 
@@ -204,11 +205,12 @@ class _Generator:
     def __init__(self, schema_set: _schema.SchemaSet):
         self.s = schema_set
         self.ns = _base_namespace()
-        self.classes: dict[int, type] = {}
+        self.classes: dict[int, type] = {}  # published: complete, safe to use from any thread
+        self._made: dict[int, type] = {}  # generated, maybe still being completed
         self.enums: dict[int, type] = {}
         self.lock = threading.RLock()
         self._consts = 0
-        self._list_codecs: dict[str, str] = {}
+        self._list_codecs: set[str] = set()
         self._pending_lists: list[tuple[str, _schema.Type]] = []
         self._pending_defaults: list[tuple[str, _Field]] = []
 
@@ -219,12 +221,26 @@ class _Generator:
         if cls is not None:
             return cls
         with self.lock:
-            cls = self.classes.get(node_id)
-            if cls is None:
-                self._node(node_id, "struct")
-                self._generate(node_id)
-                cls = self.classes[node_id]
+            cls = self._class(node_id)
+            self._publish()
             return cls
+
+    def _class(self, node_id: int) -> type:
+        cls = self._made.get(node_id)
+        if cls is None:
+            self._node(node_id, "struct")
+            self._generate(node_id)
+            cls = self._made[node_id]
+        return cls
+
+    def _publish(self) -> None:
+        """Make a finished batch visible to other threads, with its group classes."""
+        for nid, cls in self._made.items():
+            if nid not in self.classes:
+                for f in cls.schema_node.struct.fields:
+                    if f.which == "group":
+                        cls.group_classes[f.name] = self._made[f.group.type_id]
+        self.classes.update(self._made)
 
     def enum_class(self, node_id: int) -> type:
         with self.lock:
@@ -262,7 +278,7 @@ class _Generator:
             return cls
         node = self._node(node_id, "enum")
         members = [(_enum_attr(e.name), i) for i, e in enumerate(node.enum.enumerants)]
-        cls = enum.IntEnum(node.name, members) if members else enum.IntEnum(node.name, [])
+        cls = enum.IntEnum(node.name, members)
         cls.__qualname__ = node.scoped_name
         cls.__module__ = "mpipc.generated"
         cls.schema_node = node
@@ -280,7 +296,7 @@ class _Generator:
         todo, seen, stack = [], set(), [node_id]
         while stack:
             nid = stack.pop()
-            if nid in seen or nid in self.classes:
+            if nid in seen or nid in self._made:
                 continue
             seen.add(nid)
             node = self._node(nid, "struct")
@@ -325,27 +341,15 @@ class _Generator:
         fields = [_Field(f, self) if f.which == "slot" else f for f in st.fields]
         slots = [f for f in fields if isinstance(f, _Field)]
         groups = [f for f in fields if not isinstance(f, _Field)]
-        data = [f for f in slots if f.kind != "void" and not hasattr(f, "slot")]
-        pointers = [f for f in slots if hasattr(f, "slot")]
+        data = [f for f in slots if f.kind != "void" and not f.is_pointer]
+        pointers = [f for f in slots if f.is_pointer]
         need = max([f.end for f in data] + ([st.discriminant_offset * 2 + 2] if st.discriminant_count else [0]))
-        npointers = max([f.slot + 1 for f in pointers], default=0)
-        return dict(node=node, st=st, fields=fields, slots=slots, groups=groups, data=data,
-                    pointers=pointers, need=need, np=npointers)
-
-    # --- source ----------------------------------------------------------------------
-
-    def _source(self, node_id: int, plan: dict) -> str:
-        x = f"{node_id:x}"
-        st = plan["st"]
-        lines: list[str] = []
-        union = st.discriminant_count > 0
-        members = [f for f in plan["fields"] if _union_of(f) is not None]
-        plain = [f for f in plan["fields"] if _union_of(f) is None]
-
-        # Non-union data fields (bools grouped per byte) and the discriminant: one Struct.
+        npointers = max([f.index + 1 for f in pointers], default=0)
+        # Non-union data fields (bools grouped per byte) and the discriminant, by offset:
+        # what one unpack reads.
         entries: list[tuple[int, str, str]] = []  # (byte offset, format char, local name)
         bool_bytes: dict[int, list[_Field]] = {}
-        for f in plan["data"]:
+        for f in data:
             if f.union is not None:
                 continue
             if f.kind == "bool":
@@ -354,9 +358,25 @@ class _Generator:
                 entries.append((f.byte, f.read_ch, f"v_{f.attr}"))
         for byte in bool_bytes:
             entries.append((byte, "B", f"b{byte}"))
-        if union:
+        if st.discriminant_count:
             entries.append((st.discriminant_offset * 2, "H", "dsc"))
         entries.sort()
+        return dict(node=node, st=st, fields=fields, groups=groups, data=data, pointers=pointers,
+                    need=need, np=npointers, entries=entries, bool_bytes=bool_bytes,
+                    union=st.discriminant_count > 0,
+                    members=[f for f in fields if _union_of(f) is not None],
+                    plain=[f for f in fields if _union_of(f) is None])
+
+    # --- source ----------------------------------------------------------------------
+
+    def _source(self, node_id: int, plan: dict) -> str:
+        x = f"{node_id:x}"
+        lines = self._decoder_source(x, plan) + self._encoder_source(x, plan) + self._class_source(x, plan)
+        return "\n".join(lines) + "\n"
+
+    def _decoder_source(self, x: str, plan: dict) -> list[str]:
+        st, entries, union, members, plain = (plan[k] for k in ("st", "entries", "union", "members", "plain"))
+        lines: list[str] = []
         fmt, cur = "<", 0
         for off, ch, _ in entries:
             if off > cur:
@@ -367,7 +387,6 @@ class _Generator:
         self.ns[f"SP_{x}"] = struct.Struct("<" + "iI" * plan["np"])
         need, np_ = plan["need"], plan["np"]
 
-        # ---- decoder ----
         lines.append(f"def D_{x}(rd, seg, dp, db, pp, pc, depth):")
         lines.append("    _f = ''")
         lines.append("    try:")
@@ -425,8 +444,11 @@ class _Generator:
         lines.extend("        " + ln for ln in body)
         lines.append("    except _DecodeError as e:")
         lines.append("        raise _ctx(e, _f) if _f else e")
+        return lines
 
-        # ---- encoder ----
+    def _encoder_source(self, x: str, plan: dict) -> list[str]:
+        entries, bool_bytes, union, members = (plan[k] for k in ("entries", "bool_bytes", "union", "members"))
+        lines: list[str] = []
         lines.append(f"def E_{x}(o, buf, dp, pp, ct):")
         lines.append("    _f = ''")
         lines.append("    try:")
@@ -475,11 +497,11 @@ class _Generator:
             if code:
                 chain.append(f"{'elif' if chain else 'if'} dsc == {_union_of(f)}:")
                 chain.extend("    " + ln for ln in code)
-        union_slot = min((f.slot for f in plan["pointers"] if f.union is not None), default=-1)
+        union_slot = min((f.index for f in plan["pointers"] if f.union is not None), default=-1)
         if union_slot < 0:
             body.extend(chain)
-        for f in sorted((f for f in plan["pointers"] if f.union is None), key=lambda f: f.slot):
-            if 0 <= union_slot < f.slot:
+        for f in sorted((f for f in plan["pointers"] if f.union is None), key=lambda f: f.index):
+            if 0 <= union_slot < f.index:
                 body.extend(chain)
                 union_slot = -2
             body.extend(self._encode_pointer(f))
@@ -494,8 +516,11 @@ class _Generator:
         lines.append("        raise _ctx(e, _f) if _f else e")
         lines.append("    except (_struct_error, TypeError, ValueError, AttributeError, OverflowError) as e:")
         lines.append(f"        raise _encode_failure(o, C_{x}, e) from None")
+        return lines
 
-        # ---- class ----
+    def _class_source(self, x: str, plan: dict) -> list[str]:
+        union, members, plain = plan["union"], plan["members"], plan["plain"]
+        lines: list[str] = []
         attrs = [_attr(f.name) for f in plan["fields"]]
         slots = attrs + (["which"] if union else [])
         lines.append(f"class C_{x}(_Struct):")
@@ -505,7 +530,7 @@ class _Generator:
         for f in plain:
             a = _attr(f.name)
             if isinstance(f, _Field):
-                if hasattr(f, "slot") and f.explicit:
+                if f.is_pointer and f.explicit:
                     params.append(f"{a}=_UNSET")
                     init.append(f"_s.{a} = {self._default_expr(f, x)} if {a} is _UNSET else {a}")
                 else:
@@ -532,7 +557,7 @@ class _Generator:
                 if isinstance(f, _Field):
                     if f.kind == "void":
                         continue
-                    if hasattr(f, "slot"):
+                    if f.is_pointer:
                         if not f.explicit:
                             continue
                         dflt = self._default_expr(f, x)
@@ -557,7 +582,7 @@ class _Generator:
             self.ns[f"UA_{x}"] = frozenset(_attr(f.name) for f in members)
         if union:
             self.ns[f"DISC_{x}"] = {f.name: _union_of(f) for f in members}
-        return "\n".join(lines) + "\n"
+        return lines
 
     def _decode_field(self, f: Any, x: str, union_member: bool) -> list[str]:
         if not isinstance(f, _Field):  # a group: same sections as its parent
@@ -565,7 +590,7 @@ class _Generator:
         a = f.attr
         if f.kind == "void":
             return [f"o.{a} = None"]
-        if not hasattr(f, "slot"):
+        if not f.is_pointer:
             if union_member:
                 if f.kind == "bool":
                     raw = f"(sd[do + {f.byte}] & {f.mask})"
@@ -583,7 +608,7 @@ class _Generator:
                 n = len(self.ns[nv])
                 return [f"_v = {val}", f"o.{a} = {nv}[_v] if _v < {n} else _v"]
             return [f"o.{a} = {val}"]
-        i = f.slot
+        i = f.index
         pos = "pp" if i == 0 else f"pp + {8 * i}"
         reader = self._reader_call(f.type, pos, f"l{i}", f"h{i}")
         dflt = self._default_expr(f, x) if f.explicit else "None"
@@ -639,7 +664,7 @@ class _Generator:
                     f"    E_{gx}(v, buf, dp, pp, ct)"]
         if f.kind == "void":
             return []
-        if hasattr(f, "slot"):
+        if f.is_pointer:
             return self._encode_pointer(f)
         if f.kind == "bool":
             cond = f"o.{f.attr}" if not f.default else f"not o.{f.attr}"
@@ -648,7 +673,7 @@ class _Generator:
 
     def _encode_pointer(self, f: _Field) -> list[str]:
         a = f.attr
-        i = f.slot
+        i = f.index
         pos = "pp" if i == 0 else f"pp + {8 * i}"
         t = f.type
         out = [f"_f = {a!r}", f"v = o.{a}", "if v is not None:"]
@@ -696,10 +721,10 @@ class _Generator:
         t = f.type
         try:
             if t.which == "struct":
-                self.struct_class(t.type_id)
+                self._class(t.type_id)
                 return layout.read_struct(rd, seg, 0, lo, hi, NESTING_LIMIT, self.ns[f"D_{t.type_id:x}"])
             if t.which == "list":
-                return self.ns[f"R_{self._list_key(t)}"](rd, seg, 0, lo, hi, NESTING_LIMIT)
+                return self._list_codec(t)[0](rd, seg, 0, lo, hi, NESTING_LIMIT)
             if t.which == "anyPointer":
                 return read_any(rd, seg, 0, lo, hi, NESTING_LIMIT)
         except DecodeError as e:
@@ -711,7 +736,7 @@ class _Generator:
     def _list_key(self, t: _schema.Type) -> str:
         key = _type_key(t)
         if key not in self._list_codecs:
-            self._list_codecs[key] = key
+            self._list_codecs.add(key)
             self._pending_lists.append((key, t))
             e = t.element_type
             while e.which == "list":
@@ -741,7 +766,7 @@ class _Generator:
 
             return read_prims, _prim_writer(ch)
         if w == "struct":
-            cls = self.struct_class(e.type_id)
+            cls = self._class(e.type_id)
             dec = self.ns[f"D_{e.type_id:x}"]
 
             def read_structs(rd, seg, pos, lo, hi, depth):
@@ -798,23 +823,14 @@ class _Generator:
         PTR.pack_into(root, 8, 0 if cls._mpipc_size else -4, cls._mpipc_hi)
         cls._mpipc_root = (bytes(root), cls._mpipc_enc, 16 + cls._mpipc_db, st.is_group)
         cls._mpipc_disc = self.ns.get(f"DISC_{x}", {}) if st.discriminant_count else {}
-        members = [f for f in plan["fields"] if _union_of(f) is not None]
-        cls._mpipc_plain = tuple(_attr(f.name) for f in plan["fields"] if _union_of(f) is None)
-        cls._mpipc_union_attrs = {f.name: _attr(f.name) for f in members}
+        cls._mpipc_plain = tuple(_attr(f.name) for f in plan["plain"])
+        cls._mpipc_union_attrs = {f.name: _attr(f.name) for f in plan["members"]}
         checks = []
         for f in plan["data"]:
             active = f.name if f.union is not None else None
             checks.append((f.attr, "?" if f.kind == "bool" else f.ch, active))
         cls._mpipc_checks = tuple(checks)
-        self.classes[node_id] = cls
-
-    def finish_groups(self, ids) -> None:
-        """Fill ``group_classes`` once every class of a batch exists."""
-        for nid in ids:
-            cls = self.classes[nid]
-            for f in cls.schema_node.struct.fields:
-                if f.which == "group":
-                    cls.group_classes[f.name] = self.classes[f.group.type_id]
+        self._made[node_id] = cls
 
 
 def _union_of(f: Any) -> int | None:
@@ -874,14 +890,7 @@ def _generator(schema_set: _schema.SchemaSet) -> _Generator:
 
 def struct_class(schema_set: _schema.SchemaSet, node_id: int) -> type:
     """The generated class of a struct (or group) node, made once per (schema set, id)."""
-    gen = _generator(schema_set)
-    cls = gen.classes.get(node_id)
-    if cls is None:
-        with gen.lock:
-            before = set(gen.classes)
-            cls = gen.struct_class(node_id)
-            gen.finish_groups(set(gen.classes) - before)
-    return cls
+    return _generator(schema_set).struct_class(node_id)
 
 
 def enum_class(schema_set: _schema.SchemaSet, node_id: int) -> type:
