@@ -245,7 +245,12 @@ class Connection:
                 self._route(self.engine.return_exception(call.answer, exc))
         else:
             with self._lock:
-                self._route(self.engine.return_results(call.answer, value, caps))
+                try:
+                    events = self.engine.return_results(call.answer, value, caps)
+                except Exception as exc:  # results that cannot be encoded: the peer gets why
+                    log.debug("%s: results of %x.%d: %r", self.name, call.interface_id, call.method_id, exc)
+                    events = self.engine.return_exception(call.answer, exc)
+                self._route(events)
             if forwarded is not None:
                 owner, question = forwarded
                 with owner._lock:

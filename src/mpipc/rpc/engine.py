@@ -217,19 +217,27 @@ class RpcEngine:
         events: list = []
         if answer.returned or self.error:
             return events
-        writer = CapWriter(self)
-        for cap in caps or ():
-            writer.add(cap)
-        answer.returned = True
         if answer.finished and not answer.redirected:
             # The peer canceled the call: rpc.capnp lets us say so instead of results.
+            answer.returned = True
             self.answers.pop(answer.id, None)
             answer.result_caps = []
             self._send(M.Message(return_=M.Return(answerId=answer.id, releaseParamCaps=False, canceled=None, which="canceled")))
             return events
-        ret = M.Return(answerId=answer.id, releaseParamCaps=False,
-                       results=M.Payload(content=value, capTable=writer.descriptors))
-        frame = codec.encode(M.Message(return_=ret), cap_table=writer)
+        writer = CapWriter(self)
+        try:
+            for cap in caps or ():
+                writer.add(cap)
+            ret = M.Return(answerId=answer.id, releaseParamCaps=False,
+                           results=M.Payload(content=value, capTable=writer.descriptors))
+            frame = codec.encode(M.Message(return_=ret), cap_table=writer)
+        except Exception:
+            # Results that cannot be encoded (a server bug): undo the exports made for
+            # them; the answer is still open, for return_exception.
+            for export_id in writer.exports:
+                self._release_export(export_id, 1)
+            raise
+        answer.returned = True
         answer.result_caps = writer.caps
         answer.result_exports = writer.exports
         answer.return_frame = frame
