@@ -296,7 +296,11 @@ class SchemaSet:
                 stack.extend(f.group.type_id for f in node.struct.fields if f.group)
             if node.interface is not None:
                 for m in node.interface.methods:
-                    stack.extend((m.param_struct_type, m.result_struct_type))
+                    for sid in (m.param_struct_type, m.result_struct_type):
+                        # Implicit $Params/$Results structs have no scope; explicit ones
+                        # belong to the file that declares them.
+                        if sid in self.nodes and self.nodes[sid].scope_id == 0:
+                            stack.append(sid)
 
     def file_of(self, node_id: int) -> int | None:
         """The id of the file a node was declared in (None if unknown)."""
@@ -401,10 +405,13 @@ def _parse_isolated(files: list[str], dirs: list[str]) -> tuple[dict[int, Node],
         os.close(write_fd)
         with os.fdopen(read_fd, "rb") as inp:
             data = inp.read()
-        _, wait_status = os.waitpid(pid, 0)
+        try:
+            exit_code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): judge by the data
+            exit_code = 0
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-    if os.waitstatus_to_exitcode(wait_status) == 0 and data:
+    if exit_code == 0 and data:
         kind, payload = pickle.loads(data)
         if kind == "ok":
             return payload

@@ -94,6 +94,7 @@ def test_class_basics():
     (dict(int32Field="1"), "AllTypes.int32Field: expected an int, got str"),
     (dict(float32Field=1e300), "AllTypes.float32Field: 1e+300 does not fit a Float32"),
     (dict(textField=b"bytes"), "AllTypes.textField: expected str for Text, got bytes"),
+    (dict(textField="\ud800"), "AllTypes.textField: text is not encodable as UTF-8"),
     (dict(dataField="text"), "AllTypes.dataField: expected bytes for Data, got str"),
     (dict(structField="x"), "AllTypes.structField: expected Inner, got str"),
     (dict(int32List=5), "AllTypes.int32List: expected a list, got int"),

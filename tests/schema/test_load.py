@@ -216,6 +216,14 @@ def test_find(kinds):
         kinds.find("Nope")
 
 
+def test_file_of(kinds):
+    file_id = kinds.files[0]
+    for name in ("Outer.shape.box", "Derived.add$Params", "Outer.Nested.Level", "origin"):
+        assert kinds.file_of(kinds.find(name).id) == file_id
+    assert kinds.file_of(PROXY_IDS["Context"]) == PROXY_IDS[""]
+    assert kinds.file_of(kinds.find("mp/proxy.capnp:ThreadMap.makeThread$Params").id) == PROXY_IDS[""]
+
+
 def test_find_prefers_the_loaded_files(tmp_path):
     (tmp_path / "a.capnp").write_text('@0xe1c2b3a4d5f60711;\nstruct Context { x @0 :Int32; }\n'
                                       'using P = import "/mp/proxy.capnp";\nstruct Uses { c @0 :P.Context; }\n')

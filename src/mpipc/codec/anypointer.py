@@ -88,39 +88,18 @@ class AnyPointer:
     def as_struct(self, cls: type, cap_table=None) -> Any:
         """Decode as a struct of generated class ``cls``; interface fields resolve through
         ``cap_table`` (raw indexes without one).  A null pointer gives ``cls()``."""
-        if self.is_null:
+        if self._lo == 0 and self._hi == 0:
             return cls()
-        dec = cls._mpipc_dec
+        parent = self._rd
+        rd = Reader(parent.segs, cap_table, parent.budget)
         try:
-            return self._read(lambda rd: layout.read_struct(
-                rd, self._seg, self._pos, self._lo, self._hi, self._depth, dec), cap_table)
+            return layout.read_struct(rd, self._seg, self._pos, self._lo, self._hi, self._depth, cls._mpipc_dec)
         except DecodeError as e:
             raise add_context(e, cls.__qualname__) from None
-
-    def get_pointer_field(self, index: int) -> "AnyPointer":
-        """The pointer in slot ``index`` of the struct this points to (null past its end):
-        one step of a promised answer's transform (rpc.capnp ``PromisedAnswer.Op``)."""
-        if self.is_null:
-            return self
-
-        def step(rd):
-            lo, hi, seg = self._lo, self._hi, self._seg
-            if lo & 3 == 2:
-                seg, t, lo, hi = layout.follow_far(rd, lo, hi)
-            else:
-                t = self._pos + 8 + ((lo >> 2) << 3)
-            if lo & 3 != 0:
-                raise DecodeError("pipeline transform steps into a non-struct pointer")
-            dw, pc = hi & 0xFFFF, hi >> 16
-            if t < 0 or t + ((dw + pc) << 3) > len(seg):
-                raise DecodeError("struct pointer out of bounds")
-            if not 0 <= index < pc:
-                return AnyPointer(rd, seg, 0, 0, 0, self._depth - 1)
-            pos = t + ((dw + index) << 3)
-            plo, phi = layout._unpack_ptr(seg, pos)
-            return AnyPointer(self._rd, seg, pos, plo, phi, self._depth - 1)
-
-        return self._read(step)
+        except UNEXPECTED as e:
+            raise DecodeError(f"{cls.__qualname__}: malformed message (internal error: {e!r})") from e
+        finally:
+            parent.budget = rd.budget
 
     def as_text(self) -> str:
         if self.is_null:

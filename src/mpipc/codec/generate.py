@@ -822,6 +822,8 @@ class _Generator:
         root = bytearray(16 + cls._mpipc_size * 8)
         PTR.pack_into(root, 8, 0 if cls._mpipc_size else -4, cls._mpipc_hi)
         cls._mpipc_root = (bytes(root), cls._mpipc_enc, 16 + cls._mpipc_db, st.is_group)
+        # write_struct(): what a pointer to one of these needs.
+        cls._mpipc_pointer = (cls._mpipc_zeros, cls._mpipc_hi, cls._mpipc_enc, cls._mpipc_db)
         cls._mpipc_disc = self.ns.get(f"DISC_{x}", {}) if st.discriminant_count else {}
         cls._mpipc_plain = tuple(_attr(f.name) for f in plan["plain"])
         cls._mpipc_union_attrs = {f.name: _attr(f.name) for f in plan["members"]}

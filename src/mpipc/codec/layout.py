@@ -379,7 +379,10 @@ def write_text(buf: bytearray, pos: int, v: Any, ct: Any = None) -> None:
     if v.__class__ is not str:
         if not isinstance(v, str):
             raise EncodeError(f"expected str for Text, got {type(v).__name__}")
-    b = v.encode("utf-8")
+    try:
+        b = v.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise EncodeError(f"text is not encodable as UTF-8 ({e.reason} at {e.start})") from None
     t = len(buf)
     buf += b
     buf += _ZERO_PAD[8 - (len(b) & 7)]  # the NUL terminator and padding to a word
@@ -485,16 +488,16 @@ def write_struct_list(buf: bytearray, pos: int, v: Any, ct: Any, cls: type) -> N
 
 def write_struct(buf: bytearray, pos: int, v: Any, ct: Any, cls: type) -> None:
     if v.__class__ is not cls:
-        raise EncodeError(f"expected {cls.__name__}, got {type(v).__name__}")
-    size = cls._mpipc_size
-    if size:
+        raise EncodeError(f"expected {cls.__qualname__}, got {type(v).__name__}")
+    zeros, hi, enc, db = cls._mpipc_pointer
+    if zeros:
         t = len(buf)
-        buf += cls._mpipc_zeros
-        _pack_ptr(buf, pos, (t - pos - 8) >> 1, cls._mpipc_hi)
+        buf += zeros
+        _pack_ptr(buf, pos, (t - pos - 8) >> 1, hi)
     else:
         t = pos  # an empty struct: offset -1, so the pointer is not null (C++ does the same)
         _pack_ptr(buf, pos, -4, 0)
-    cls._mpipc_enc(v, buf, t, t + (cls._mpipc_dw << 3), ct)
+    enc(v, buf, t, t + db, ct)
 
 
 def pad_to(seg, pos: int, have: int, need: int) -> bytes:
