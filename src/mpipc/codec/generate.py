@@ -458,9 +458,22 @@ class _Generator:
             body.append(f"dsc = DISC_{x}.get(w)")
             body.append("if dsc is None:")
             body.append(f"    dsc = _which_int(w, C_{x})")
-        # Bools are ORed into their byte: a parent, its groups and its union members may
-        # each own bits of the same byte.
-        for off, fs in sorted(bool_bytes.items()):
+        if not plan["st"].is_group and entries:
+            # A struct's own data first, in one pack: the gaps it zeroes belong to its groups
+            # and union members, which are written after it (and OR their bools in).
+            exprs = []
+            for off, ch, name in entries:
+                if name == "dsc":
+                    exprs.append("dsc")
+                elif name.startswith("b"):
+                    exprs.append(" | ".join(_bool_expr(f) for f in bool_bytes[off]))
+                else:
+                    exprs.append(_encode_expr(next(f for f in plan["data"] if f"v_{f.attr}" == name)))
+            body.append(f"SD_{x}.pack_into(buf, dp, {', '.join(exprs)})")
+            entries = ()
+        # A group shares its parent's bytes: bools are ORed into their byte (the parent and
+        # other groups may own bits of it), other fields packed in runs that skip the gaps.
+        for off, fs in sorted(bool_bytes.items()) if entries else ():
             body.append(f"buf[dp + {off}] |= {' | '.join(_bool_expr(f) for f in fs)}")
         packed = [e for e in entries if not e[2].startswith("b")]
         if packed:
