@@ -148,6 +148,22 @@ def test_any_pointer():
     assert codec.decode(AllTypes, codec.encode(AllTypes())).anyField is None
 
 
+def test_any_pointer_pointer_fields_for_pipelining():
+    """getPointerField transforms: results.content -> field -> ... -> capability."""
+    data = codec.encode(AllTypes(anyField=AllTypes(capField=5, structField=Inner(t="x"))))
+    ptr = codec.decode(AllTypes, data).anyField
+    cap_slot = next(f.slot.offset for f in S.find("AllTypes").struct.fields if f.name == "capField")
+    text_slot = next(f.slot.offset for f in S.find("AllTypes").struct.fields if f.name == "structField")
+    assert ptr.get_pointer_field(cap_slot).as_cap() == 5
+    assert ptr.get_pointer_field(cap_slot).as_cap(["c"] * 6) == "c"
+    assert ptr.get_pointer_field(text_slot).get_pointer_field(0).as_text() == "x"
+    null = ptr.get_pointer_field(0)  # textField: not set
+    assert null.is_null and null.as_cap() is None and null.get_pointer_field(3).is_null
+    assert ptr.get_pointer_field(1000).is_null  # beyond the struct's pointers reads as null
+    with pytest.raises(DecodeError, match="list pointer where a struct"):
+        codec.decode(AllTypes, codec.encode(AllTypes(anyField="t"))).anyField.get_pointer_field(0)
+
+
 def test_any_pointer_of_a_deep_struct_copies_everything():
     rich = support.from_dict(S, S.find("AllTypes").id, __import__("tests.codec.test_equivalence",
                                                                    fromlist=["RICH"]).RICH)

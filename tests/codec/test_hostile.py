@@ -273,7 +273,8 @@ def decode_everything(data: bytes) -> None:
             continue
         for any_ptr in _any_pointers(value):
             for read in (lambda: any_ptr.as_struct(AllTypes), any_ptr.as_text, any_ptr.as_data,
-                         any_ptr.as_cap, any_ptr.to_segment):
+                         any_ptr.as_cap, any_ptr.to_segment,
+                         lambda: any_ptr.get_pointer_field(0).get_pointer_field(1).as_cap()):
                 try:
                     read()
                 except DecodeError as e:

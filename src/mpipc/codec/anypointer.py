@@ -44,7 +44,7 @@ class Cap:
 
 
 class AnyPointer:
-    """A non-null pointer inside a decoded message, read only when asked how.
+    """A pointer inside a decoded message, read only when asked how.
 
     It keeps the message's segments alive.  Reads share the message's traversal budget,
     and start at the nesting depth where the pointer was found.
@@ -101,6 +101,24 @@ class AnyPointer:
         finally:
             parent.budget = rd.budget
 
+    def get_pointer_field(self, index: int) -> AnyPointer:
+        """The pointer field ``index`` of the struct this points to, as an AnyPointer (null
+        when the pointer is null or the struct has fewer pointers, as C++ reads it); what
+        a promised answer's ``getPointerField`` transform does."""
+        if self._lo == 0 and self._hi == 0:
+            return self
+        found: list = []
+
+        def keep(rd, seg, dp, db, pp, pc, depth):
+            if 0 <= index < pc:
+                lo, hi = _unpack_ptr(seg, pp + 8 * index)
+                found.append(AnyPointer(self._rd, seg, pp + 8 * index, lo, hi, depth))
+            else:
+                found.append(AnyPointer(self._rd, seg, pp, 0, 0, depth))
+
+        self._read(lambda rd: layout.read_struct(rd, self._seg, self._pos, self._lo, self._hi, self._depth, keep))
+        return found[0]
+
     def as_text(self) -> str:
         if self.is_null:
             return ""
@@ -112,7 +130,9 @@ class AnyPointer:
         return self._read(lambda rd: layout.read_data(rd, self._seg, self._pos, self._lo, self._hi))
 
     def as_cap(self, cap_table=None) -> Any:
-        """The capability: ``cap_table[index]``, or the index without a table."""
+        """The capability: ``cap_table[index]``, or the index without a table (None when null)."""
+        if self._lo == 0 and self._hi == 0:
+            return None
         return self._read(lambda rd: layout.read_cap(rd, self._seg, self._pos, self._lo, self._hi), cap_table)
 
     def to_segment(self) -> bytes:
