@@ -293,11 +293,7 @@ class Connection:
                 if self.engine._pending:
                     self.engine.process_pending()
                     if self.engine.outbox:
-                        lock.release()
-                        try:
-                            self._flush()
-                        finally:
-                            lock.acquire()
+                        self._flush_holding_lock()
                         continue
                 wait = self._may_read(inbox)
                 if wait == 0.0:
@@ -384,11 +380,7 @@ class Connection:
                 events = self.engine.abort(exc)
             self._route(events)
         if self.engine.outbox:
-            lock.release()
-            try:
-                self._flush()
-            finally:
-                lock.acquire()
+            self._flush_holding_lock()
         if self._error is not None:
             # The connection is over (the Abort, if any, is sent): let the peer see it end.
             try:
@@ -485,6 +477,14 @@ class Connection:
         if size > MAX_FRAME_BYTES:
             raise DecodeError(f"frame of {size} bytes is over the limit of {MAX_FRAME_BYTES}")
         return size
+
+    def _flush_holding_lock(self) -> None:
+        """``_flush`` from a thread holding ``_lock``: no socket I/O is done under it."""
+        self._lock.release()
+        try:
+            self._flush()
+        finally:
+            self._lock.acquire()
 
     def _flush(self) -> None:
         """Write the outbox in order; return at once if another thread is writing it."""

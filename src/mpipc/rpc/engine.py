@@ -157,14 +157,11 @@ class RpcEngine:
             embargo = None
         return self._send_call(cap, interface_id, method_id, params, writer or CapWriter(self), False)
 
-    def _message_target(self, cap: CapRef):
-        if isinstance(cap, ImportCap):
-            cap.calls_made = True
-            return M.MessageTarget(importedCap=cap.entry.import_id)
-        if isinstance(cap, PipelineCap):
-            cap.calls_made = True
-            return M.MessageTarget(promisedAnswer=M.promised_answer(cap.question.id, cap.transform))
-        raise ProtocolError(f"no message target for {cap!r}")
+    def _call_target(self, cap: CapRef):
+        """The MessageTarget of a call on ``cap``; a promise remembers it was called through."""
+        target = self._message_target(cap)
+        cap.calls_made = True
+        return target
 
     def _send_call(self, cap, interface_id, method_id, params, writer, yourself) -> Question:
         question = Question()
@@ -172,7 +169,7 @@ class RpcEngine:
         question.yourself = yourself
         call = M.Call(
             questionId=question.id,
-            target=self._message_target(cap),
+            target=self._call_target(cap),
             interfaceId=interface_id,
             methodId=method_id,
             params=M.Payload(content=params, capTable=writer.descriptors),
@@ -391,12 +388,18 @@ class RpcEngine:
             return BrokenCap(answer.error)
         if answer.tail_question is not None:
             return self.pipeline(answer.tail_question, transform)
-        if answer.content is None:
-            if answer.return_frame is None:
-                return BrokenCap(ProtocolError(f"answer {answer.id} has no results"))
+        content = self._answer_content(answer)
+        if content is None:
+            return BrokenCap(ProtocolError(f"answer {answer.id} has no results"))
+        return self._cap_at(content, transform, answer.result_caps)
+
+    @staticmethod
+    def _answer_content(answer: Answer):
+        """The results of one of our answers, read back from its Return once needed."""
+        if answer.content is None and answer.return_frame is not None:
             msg = codec.decode(M.Message, answer.return_frame)
             answer.content = getattr(msg, M.RETURN).results.content
-        return self._cap_at(answer.content, transform, answer.result_caps)
+        return answer.content
 
     def _follow_question(self, question: Question, transform: tuple) -> CapRef:
         if question.error is not None:
@@ -645,10 +648,7 @@ class RpcEngine:
         if answer.error is not None:
             question.error = answer.error
         else:
-            if answer.content is None and answer.return_frame is not None:
-                msg = codec.decode(M.Message, answer.return_frame)
-                answer.content = getattr(msg, M.RETURN).results.content
-            question.content = answer.content
+            question.content = self._answer_content(answer)
             question.result_caps = list(answer.result_caps or ())
         question.ready = True
         self._resolve_pipelines(question)
@@ -724,7 +724,7 @@ class RpcEngine:
             if cap.engine is not self or not isinstance(cap, (ImportCap, PipelineCap)):
                 raise ProtocolError("Disembargo senderLoopback target does not point back to the sender")
             self._send(M.Message(disembargo=M.Disembargo(
-                target=self._message_target_passive(cap),
+                target=self._message_target(cap),
                 context=M.DisembargoContext(receiverLoopback=dis.context.senderLoopback))))
             return []
         if which == "receiverLoopback":
@@ -737,10 +737,13 @@ class RpcEngine:
         self._send(M.Message(unimplemented=M.Message(disembargo=dis)))
         return []
 
-    def _message_target_passive(self, cap):
+    @staticmethod
+    def _message_target(cap: CapRef):
         if isinstance(cap, ImportCap):
             return M.MessageTarget(importedCap=cap.entry.import_id)
-        return M.MessageTarget(promisedAnswer=M.promised_answer(cap.question.id, cap.transform))
+        if isinstance(cap, PipelineCap):
+            return M.MessageTarget(promisedAnswer=M.promised_answer(cap.question.id, cap.transform))
+        raise ProtocolError(f"no message target for {cap!r}")
 
     _handlers: dict = {}
 
