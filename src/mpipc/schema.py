@@ -178,6 +178,7 @@ class EnumNode:
 @dataclass(frozen=True)
 class Method:
     name: str
+    ordinal: int  # the method id on the wire: its place in the interface's list
     code_order: int
     implicit_parameters: tuple[str, ...]
     param_struct_type: int
@@ -566,7 +567,7 @@ def _convert_node(proto: Any) -> Node:
         )))
     if which == "interface":
         return Node(**common, interface=InterfaceNode(
-            methods=tuple(_method(m) for m in body.get("methods", ())),
+            methods=tuple(_method(i, m) for i, m in enumerate(body.get("methods", ()))),
             superclasses=tuple(Superclass(s["id"], _brand(s.get("brand"))) for s in body.get("superclasses", ())),
         ))
     if which == "const":
@@ -604,9 +605,10 @@ def _field(f: Mapping) -> Field:
     return Field(**common, which="slot", slot=slot, group=None)
 
 
-def _method(m: Mapping) -> Method:
+def _method(ordinal: int, m: Mapping) -> Method:
     return Method(
         name=m["name"],
+        ordinal=ordinal,
         code_order=m.get("codeOrder", 0),
         implicit_parameters=tuple(p["name"] for p in m.get("implicitParameters", ())),
         param_struct_type=m["paramStructType"],

@@ -21,7 +21,7 @@ def method(schema_set, iface_name, name):
     iface = schema_set.find(iface_name)
     for m in iface.interface.methods:
         if m.name == name:
-            return (iface.id, m.code_order,
+            return (iface.id, m.ordinal,
                     codec.struct_class(schema_set, m.param_struct_type),
                     codec.struct_class(schema_set, m.result_struct_type))
     raise LookupError(name)

@@ -281,3 +281,11 @@ def test_bad_paths(tmp_path):
         schema.load(str(tmp_path / "x.txt"))
     with pytest.raises(SchemaError, match="import folder not found"):
         schema.load(PROXY, imports=[str(tmp_path / "nope")])
+
+
+def test_method_ordinal_is_the_declared_number_not_the_code_order(tmp_path):
+    (tmp_path / "m.capnp").write_text(
+        '@0xe1c2b3a4d5f60713;\ninterface I {\n  second @1 () -> ();\n  first @0 () -> ();\n}\n')
+    methods = {m.name: m for m in schema.load(str(tmp_path / "m.capnp")).find("I").interface.methods}
+    assert (methods["first"].ordinal, methods["first"].code_order) == (0, 1)
+    assert (methods["second"].ordinal, methods["second"].code_order) == (1, 0)

@@ -15,7 +15,7 @@ CALLBACK = _schema.find("Callback")
 def _method_classes(iface, name):
     for m in iface.interface.methods:
         if m.name == name:
-            return (m.code_order, codec.struct_class(_schema, m.param_struct_type),
+            return (m.ordinal, codec.struct_class(_schema, m.param_struct_type),
                     codec.struct_class(_schema, m.result_struct_type))
     raise LookupError(name)
 
