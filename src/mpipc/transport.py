@@ -323,25 +323,27 @@ class Connection:
         a higher rank that read within ``GRACE`` keep it: a thread calling back to back
         comes again in microseconds and then finds the role free, with no hand-off.
         """
-        if self._reader is not None:
-            return None
         rank = self._rank(inbox)
+        if self._reader is not None:
+            # A lower rank looks again after GRACE instead of being woken when the role
+            # comes free: a caller gives it up after every call and takes it back at once.
+            return None if rank == 2 else GRACE
         if rank == 2:
             return 0.0
         for other in self._waiting:
             if self._rank(other) > rank:
-                return None
+                return GRACE
         last = self._last_priority_read if rank == 1 else max(self._last_priority_read, self._last_worker_active)
         idle = time.monotonic() - last
         return 0.0 if idle >= GRACE else GRACE - idle
 
     def _offer_role(self) -> None:
-        """The read role is free: wake the waiter of highest rank to take it."""
+        """The read role is free: wake the waiter of highest rank if it may take it now."""
         best = None
         for other in self._waiting:
             if best is None or self._rank(other) > self._rank(best):
                 best = other
-        if best is not None and not best.timed:
+        if best is not None and not best.timed and self._may_read(best) == 0.0:
             best.cond.notify()
 
     def _read_once(self, inbox: Inbox) -> None:

@@ -809,6 +809,28 @@ class _Generator:
 
     # --- class metadata --------------------------------------------------------------
 
+    def _may_hold_caps(self, node_id: int, seen: set) -> bool:
+        """Whether a value of this struct can carry a capability (interface or AnyPointer)."""
+        if node_id in seen:
+            return False
+        seen.add(node_id)
+        node = self.s.nodes.get(node_id)
+        if node is None or node.struct is None:
+            return True  # unknown: assume it can
+        for f in node.struct.fields:
+            if f.which == "group":
+                if self._may_hold_caps(f.group.type_id, seen):
+                    return True
+                continue
+            t = f.slot.type
+            while t.which == "list":
+                t = t.element_type
+            if t.which in ("interface", "anyPointer"):
+                return True
+            if t.which == "struct" and self._may_hold_caps(t.type_id, seen):
+                return True
+        return False
+
     def _finish_class(self, node_id: int, plan: dict) -> None:
         x = f"{node_id:x}"
         cls = self.ns[f"C_{x}"]
@@ -821,6 +843,7 @@ class _Generator:
                 cls.__dict__[method].__qualname__ = f"{node.scoped_name}.{method}"
         cls.schema_node = node
         cls.group_classes = {}
+        cls.may_hold_caps = self._may_hold_caps(node_id, set())
         cls._mpipc_id = node_id
         cls._mpipc_group = st.is_group
         cls._mpipc_dec = self.ns[f"D_{x}"]

@@ -83,6 +83,7 @@ class RpcEngine:
         self._export_keys: dict[int, int] = {}
         self.imports: dict[int, ImportEntry] = {}
         self.embargoes = IdTable()
+        self._finish_optional: set[int] = set()  # answers returned with noFinishNeeded
         self.outbox: list[bytes] = []
         self.error: Exception | None = None
         # Filled from __del__ of capability references (any thread, any time): a deque
@@ -225,7 +226,12 @@ class RpcEngine:
         try:
             for cap in caps or ():
                 writer.add(cap)
-            ret = M.Return(answerId=answer.id, releaseParamCaps=False,
+            # rpc.capnp: results without capabilities need no Finish (noFinishNeeded);
+            # the answer is forgotten now, and a Finish that an older peer sends anyway
+            # is ignored (_on_finish).
+            no_finish = not caps and not answer.redirected and (
+                value is None or not getattr(value, "may_hold_caps", True))
+            ret = M.Return(answerId=answer.id, releaseParamCaps=False, noFinishNeeded=no_finish,
                            results=M.Payload(content=value, capTable=writer.descriptors))
             frame = codec.encode(M.Message(return_=ret), cap_table=writer)
         except Exception:
@@ -253,6 +259,10 @@ class RpcEngine:
             self.outbox.append(frame)
         if answer.finished:
             self.answers.pop(answer.id, None)
+        elif no_finish:
+            answer.finished = True
+            self.answers.pop(answer.id, None)
+            self._finish_optional.add(answer.id)
         return events
 
     def return_exception(self, answer: Answer, error: BaseException) -> list:
@@ -532,6 +542,7 @@ class RpcEngine:
             raise ProtocolError(f"question id {qid} is already in use")
         answer = Answer(qid, redirected)
         self.answers[qid] = answer
+        self._finish_optional.discard(qid)  # the id is the peer's again: no late Finish for it
         return answer
 
     def _on_call(self, call) -> list:
@@ -679,6 +690,9 @@ class RpcEngine:
     def _on_finish(self, finish) -> list:
         answer = self.answers.get(finish.questionId)
         if answer is None:
+            if finish.questionId in self._finish_optional:  # we said noFinishNeeded
+                self._finish_optional.discard(finish.questionId)
+                return []
             raise ProtocolError(f"Finish for unknown question {finish.questionId}")
         answer.finished = True
         if finish.releaseResultCaps:
