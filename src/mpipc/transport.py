@@ -30,8 +30,17 @@ import time
 from . import codec
 from .errors import DecodeError, Disconnected, MpipcError, ProtocolError, RemoteError
 from .rpc import events as ev
-from .rpc.caps import BrokenCap, CapRef, LocalCap
+from .rpc.caps import AnswerPipelineCap, BrokenCap, CapRef, LocalCap
 from .rpc.engine import CapWriter, RpcEngine
+from .threads import (
+    MAKE_THREAD,
+    THREAD_MAP,
+    Context,
+    MakeThreadParams,
+    MakeThreadResults,
+    ThreadMapServer,
+    ThreadServer,
+)
 
 log = logging.getLogger("mpipc")
 
@@ -40,17 +49,37 @@ MAX_FRAME_BYTES = 1 << 30
 _HEADER = struct.Struct("<I")
 
 
+CALLER, WORKER, BACKGROUND = 2, 1, 0  # who reads first: a thread waiting for a return
+
+
 class Inbox:
-    """Where a waiting thread receives what is for it; ``priority`` for callers."""
+    """Where a waiting thread receives what is for it (returns, and calls to run).
 
-    __slots__ = ("items", "cond", "priority", "name", "timed")
+    ``rank`` is set while its thread waits: CALLER while it waits for a return,
+    WORKER while a worker waits for its next call, BACKGROUND for the idle reader.
+    """
 
-    def __init__(self, lock, priority: bool, name: str = ""):
+    __slots__ = ("items", "cond", "rank", "name", "timed", "stop")
+
+    def __init__(self, lock, name: str = ""):
         self.items: collections.deque = collections.deque()
         self.cond = threading.Condition(lock)
-        self.priority = priority
+        self.rank = WORKER
         self.name = name
         self.timed = False  # asleep with a timeout: it will look again by itself
+        self.stop = False  # a worker asked to end once it is idle
+
+
+_STOP = object()  # posted to a worker's inbox: end the loop
+
+
+class _Reroute:
+    """A call to route again once the connection's worker reaches it."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call):
+        self.call = call
 
 
 class CallContext:
@@ -99,14 +128,15 @@ class Connection:
         self._closed = False
         self._error: Exception | None = None
         self.engine.wake = self._wake
-        self._worker_inbox = Inbox(self._lock, False, "worker")
-        self._background_inbox = Inbox(self._lock, False, "background")
-        self._threads = [
-            threading.Thread(target=self._worker_loop, name=f"{name}-worker", daemon=True),
-            threading.Thread(target=self._background_loop, name=f"{name}-reader", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
+        self.engine.on_export_released = self._export_released
+        self.thread_map = ThreadMapServer(self)  # ours, for the peer (Init.construct)
+        self.peer_thread_map: CapRef | None = None  # the peer's, once construct gave it
+        self._worker_inbox = Inbox(self._lock, "worker")
+        self._pool_inbox: Inbox | None = None
+        self._background_inbox = Inbox(self._lock, "background")
+        self._threads: list[threading.Thread] = []
+        self._spawn(self._worker_loop, f"{name}-worker", self._worker_inbox)
+        self._spawn(self._background_loop, f"{name}-reader")
 
     # ------------------------------------------------------------------ public API
     def bootstrap(self) -> CapRef:
@@ -133,9 +163,7 @@ class Connection:
 
     def call_raw(self, target, interface_id, method_id, params, caps=None):
         """Call and wait; gives (question, results AnyPointer, result caps); ``done`` the question after."""
-        inbox = getattr(self._local, "inbox", None)
-        if inbox is None or inbox.items:
-            inbox = self._local.inbox = Inbox(self._lock, True, threading.current_thread().name)
+        inbox = self._own_inbox()
         with self._lock:
             writer = CapWriter(self.engine)
             for cap in caps or ():
@@ -152,17 +180,42 @@ class Connection:
         self._flush()
         if isinstance(outcome, ev.LocalCall):
             if embargo is not None:
-                self._wait(inbox)
+                self._wait_for(inbox, embargo)
                 if embargo.error is not None:
                     raise embargo.error
             return None, self._run_local(outcome, params, caps), None
-        self._wait(inbox)
+        self._wait_for(inbox, outcome)
         if outcome.error is not None:
             with self._lock:
                 self.engine.done(outcome)
             self._flush()
             raise outcome.error
         return outcome, outcome.content, outcome.result_caps
+
+    def thread_context(self) -> tuple[CapRef, ThreadServer]:
+        """``(thread, callbackThread)`` for the Context of a call from this thread.
+
+        ``thread`` is the peer's thread that runs the call: while this thread serves a
+        call from the peer, the caller's own thread (so a callback runs where the call
+        came from); otherwise this thread's worker in the peer, made through the
+        peer's ThreadMap on its first call. ``callbackThread`` is this thread itself.
+        """
+        local = self._local
+        thread = getattr(local, "callback_thread", None)
+        if thread is None:
+            thread = getattr(local, "peer_thread", None)
+            if thread is None:
+                if self.peer_thread_map is None:
+                    raise MpipcError(f"{self.name}: the peer gave no ThreadMap (call its Init.construct "
+                                     "first), so calls that carry a Context cannot be made")
+                name = f"{self.name}/{threading.current_thread().name}"
+                made = self.call(self.peer_thread_map, THREAD_MAP.id, MAKE_THREAD,
+                                 MakeThreadParams(name=name), MakeThreadResults)
+                thread = local.peer_thread = made.result
+        server = getattr(local, "thread_server", None)
+        if server is None:
+            server = local.thread_server = ThreadServer(self, self._own_inbox(), threading.current_thread().name, False)
+        return thread, server
 
     def release(self, cap: CapRef) -> None:
         """Drop a capability received from the peer (sends its Release now)."""
@@ -184,7 +237,7 @@ class Connection:
         with self._lock:
             self._fail(Disconnected("connection closed"))
         me = threading.current_thread()
-        for thread in self._threads:
+        for thread in list(self._threads):
             if thread is not me:
                 thread.join(5)
         self.sock.close()
@@ -200,7 +253,8 @@ class Connection:
 
     def wait_closed(self, timeout: float | None = None) -> bool:
         """Block until the peer goes away (or ``close``); True if it did within ``timeout``."""
-        inbox = Inbox(self._lock, False)
+        inbox = Inbox(self._lock)
+        inbox.rank = -1  # never reads: only woken when the connection ends
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             while self._error is None and not self._closed:
@@ -227,6 +281,9 @@ class Connection:
         """Run an incoming call and send its return (the results or the exception)."""
         target = call.target
         forwarded = None
+        local = self._local
+        outer = getattr(local, "callback_thread", None)
+        local.callback_thread = call.callback_thread
         try:
             if isinstance(target, LocalCap):
                 ctx = CallContext(self, call.interface_id, call.method_id, call.params, call.caps)
@@ -240,10 +297,12 @@ class Connection:
                 if question is not None:
                     forwarded = (owner, question)
         except Exception as exc:  # the peer gets every failure as an exception
+            local.callback_thread = outer
             log.debug("%s: call %x.%d raised %r", self.name, call.interface_id, call.method_id, exc)
             with self._lock:
                 self._route(self.engine.return_exception(call.answer, exc))
         else:
+            local.callback_thread = outer
             with self._lock:
                 try:
                     events = self.engine.return_results(call.answer, value, caps)
@@ -258,28 +317,94 @@ class Connection:
                 owner._flush()
         self._flush()
 
-    def _worker_loop(self) -> None:
-        inbox = self._worker_inbox
-        while True:
+    def _worker_loop(self, inbox: Inbox) -> None:
+        """A worker: runs the calls posted to ``inbox``, in order, until stopped."""
+        self._local.inbox = inbox  # its own calls wait here, and serve callbacks meanwhile
+        while not inbox.stop:
             try:
-                item = self._wait(inbox)
+                item = self._wait(inbox, WORKER)
             except Disconnected:
                 return
-            if isinstance(item, ev.IncomingCall):
+            if item is _STOP:
+                return
+            if type(item) is ev.IncomingCall:
                 self._serve(item)
+            elif type(item) is _Reroute:
+                with self._lock:
+                    self._post_call(item.call)
             del item  # the call's capabilities go now, not when the next call comes
 
     def _background_loop(self) -> None:
         try:
-            self._wait(self._background_inbox)
+            self._wait(self._background_inbox, BACKGROUND)
         except Disconnected:
             pass
 
+    def _spawn(self, target, name: str, *args) -> threading.Thread:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return thread
+
+    def _start_worker(self, name: str) -> ThreadServer:
+        """ThreadMap.makeThread: a worker thread for one calling thread of the peer."""
+        inbox = Inbox(self._lock, name)
+        self._spawn(self._worker_loop, name or f"{self.name}-thread", inbox)
+        return ThreadServer(self, inbox, name, True)
+
+    def _start_pool(self, count: int) -> None:
+        """ThreadMap.makePool: ``count`` more workers for calls whose Context has no thread."""
+        with self._lock:
+            if self._pool_inbox is None:
+                self._pool_inbox = Inbox(self._lock, "pool")
+        for i in range(min(count, 64)):
+            self._spawn(self._worker_loop, f"{self.name}-pool-{i}", self._pool_inbox)
+
+    def _export_released(self, cap) -> None:
+        """The peer let go of a capability of ours (lock held): a worker it made ends."""
+        server = getattr(cap, "server", None)
+        if type(server) is ThreadServer and server.worker and server.connection is self:
+            self._post(server.inbox, _STOP)
+
+    def _own_inbox(self) -> Inbox:
+        inbox = getattr(self._local, "inbox", None)
+        if inbox is None:
+            inbox = self._local.inbox = Inbox(self._lock, threading.current_thread().name)
+        return inbox
+
+    def _wait_for(self, inbox: Inbox, wanted) -> None:
+        """Wait until ``wanted`` is posted to ``inbox``, running the calls posted meanwhile.
+
+        Calls run here nest: one may make a call of its own and wait on the same inbox,
+        so what is for an outer wait is kept and put back for it.
+        """
+        others = []
+        try:
+            while True:
+                item = self._wait(inbox, CALLER)
+                if item is wanted:
+                    return
+                if type(item) is ev.IncomingCall:
+                    self._serve(item)
+                elif item is _STOP:
+                    inbox.stop = True  # a worker's thread was released mid-call: end after it
+                elif type(item) is _Reroute:
+                    with self._lock:
+                        self._post_call(item.call)
+                else:
+                    others.append(item)
+        finally:
+            if others:
+                with self._lock:
+                    inbox.items.extendleft(reversed(others))
+
     # ------------------------------------------------------------------ leader/follower
-    def _wait(self, inbox: Inbox):
+    def _wait(self, inbox: Inbox, rank: int):
         """Wait for the next item of ``inbox``, reading the socket when the role is ours to take."""
         lock = self._lock
         lock.acquire()
+        outer_rank = inbox.rank  # a worker waiting for a return inside a call it serves
+        inbox.rank = rank
         self._waiting.append(inbox)
         try:
             if self._reader is not None and self._rank(self._reader) < self._rank(inbox):
@@ -288,7 +413,7 @@ class Connection:
                 if inbox.items:
                     return inbox.items.popleft()
                 if self._error is not None:
-                    raise Disconnected(f"called after disconnect: {self._error}" if inbox.priority
+                    raise Disconnected(f"called after disconnect: {self._error}" if rank == CALLER
                                        else str(self._error))
                 if self.engine._pending:
                     self.engine.process_pending()
@@ -304,17 +429,17 @@ class Connection:
                     inbox.timed = False
         finally:
             self._waiting.remove(inbox)
-            if inbox is self._worker_inbox:
+            if rank == WORKER:
                 self._last_worker_active = time.monotonic()
+            inbox.rank = outer_rank
             if self._reader is None:
                 self._offer_role()
             lock.release()
 
-    def _rank(self, inbox: Inbox) -> int:
-        """Who reads first: callers (2), then the worker (1), then the background reader (0)."""
-        if inbox.priority:
-            return 2
-        return 1 if inbox is self._worker_inbox else 0
+    @staticmethod
+    def _rank(inbox: Inbox) -> int:
+        """Who reads first: callers, then workers, then the background reader."""
+        return inbox.rank
 
     def _may_read(self, inbox: Inbox) -> float | None:
         """0.0 if ``inbox``'s thread should take the read role now, else how long to wait.
@@ -327,13 +452,13 @@ class Connection:
         if self._reader is not None:
             # A lower rank looks again after GRACE instead of being woken when the role
             # comes free: a caller gives it up after every call and takes it back at once.
-            return None if rank == 2 else GRACE
-        if rank == 2:
+            return None if rank == CALLER else GRACE
+        if rank == CALLER:
             return 0.0
         for other in self._waiting:
             if self._rank(other) > rank:
                 return GRACE
-        last = self._last_priority_read if rank == 1 else max(self._last_priority_read, self._last_worker_active)
+        last = self._last_priority_read if rank == WORKER else max(self._last_priority_read, self._last_worker_active)
         idle = time.monotonic() - last
         return 0.0 if idle >= GRACE else GRACE - idle
 
@@ -363,9 +488,9 @@ class Connection:
         finally:
             lock.acquire()
             self._reader = None
-            if inbox.priority:
+            if inbox.rank == CALLER:
                 self._last_priority_read = time.monotonic()
-            elif inbox is self._worker_inbox:
+            elif inbox.rank == WORKER:
                 self._last_worker_active = time.monotonic()
         if error is not None:
             if isinstance(error, ProtocolError):
@@ -401,12 +526,55 @@ class Connection:
                 if target is not None:
                     self._post(target, event.question)
             elif kind is ev.IncomingCall:
-                self._post(self._worker_inbox, event)
+                self._post_call(event)
             elif kind is ev.EmbargoLifted:
                 for waiter in event.embargo.waiters:
                     self._post(waiter, event.embargo)
             elif kind is ev.Aborted:
                 self._fail(event.error)
+
+    def _post_call(self, call: ev.IncomingCall) -> None:
+        """Put an incoming call in the inbox of the thread its Context names (lock held).
+
+        A call with no Context (a method without one, or a plain Cap'n Proto peer)
+        runs on the connection's own worker; one naming no thread on the pool.
+        """
+        index = None
+        target = call.target
+        if type(target) is LocalCap:
+            context_field = getattr(target.server, "mpipc_context_field", None)
+            if context_field is not None:
+                index = context_field(call.interface_id, call.method_id)
+        if index is None:
+            self._post(self._worker_inbox, call)
+            return
+        try:
+            context = call.params.get_pointer_field(index).as_struct(Context, cap_table=call.caps)
+        except DecodeError as exc:
+            self._route(self.engine.return_exception(call.answer, ProtocolError(f"bad call Context: {exc}")))
+            return
+        call.callback_thread = context.callbackThread
+        thread = context.thread
+        if thread is None:
+            if self._pool_inbox is None:
+                self._route(self.engine.return_exception(call.answer, MpipcError(
+                    "the call's Context names no thread, and no pool was made (ThreadMap.makePool)")))
+            else:
+                self._post(self._pool_inbox, call)
+            return
+        if isinstance(thread, AnswerPipelineCap):
+            if thread.resolved() is thread:
+                # Pipelined on a makeThread still running on the connection's worker:
+                # route it again once the worker has made the thread.
+                self._post(self._worker_inbox, _Reroute(call))
+                return
+            thread = thread.resolved()
+        server = getattr(thread, "server", None)
+        if type(server) is not ThreadServer or server.connection is not self:
+            self._route(self.engine.return_exception(call.answer, MpipcError(
+                f"the call's Context names {thread!r}, not a thread this side made")))
+            return
+        self._post(server.inbox, call)
 
     def _post(self, inbox: Inbox, item) -> None:
         inbox.items.append(item)

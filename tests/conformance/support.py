@@ -101,7 +101,7 @@ class PendingCall:
     def __init__(self, conn: Connection, cap, method: Method, _locked: bool = False, **params):
         self.conn = conn
         self.method = method
-        self.inbox = Inbox(conn._lock, True)
+        self.inbox = Inbox(conn._lock)
         self.local = False
         if not _locked:
             conn._lock.acquire()
@@ -129,7 +129,7 @@ class PendingCall:
         conn, question = self.conn, self.question
 
         def run():
-            conn._wait(self.inbox)
+            conn._wait_for(self.inbox, question)
             try:
                 if question.error is not None:
                     raise question.error

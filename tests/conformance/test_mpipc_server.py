@@ -94,10 +94,6 @@ def test_pipelining_two_pointers_deep(pycapnp_client, delays):
     assert any(t[0] == "promisedAnswer" and t[2] == (0, 1) for t in targets), targets
 
 
-@pytest.mark.xfail(strict=True, raises=PeerError, reason=(
-    "mpipc bug: the connection's worker, waiting in Connection.call for its callback's "
-    "return, does not serve the calls that arrive meanwhile in its own inbox, so a "
-    "nested call from the peer deadlocks (the scenario times out)"))
 def test_reentrant_callback(pycapnp_client):
     # mpipc, serving callObj, calls pycapnp's Obj, whose get calls mpipc's ping meanwhile:
     # a plain Cap'n Proto peer expects this nested call to be served.

@@ -90,6 +90,7 @@ class RpcEngine:
         # append is atomic, and the next action under the lock sends what they ask.
         self._pending: collections.deque = collections.deque()
         self.wake = None  # set by the transport: called when _pending gets work
+        self.on_export_released = None  # set by the transport: called with a cap the peer let go
 
     # ------------------------------------------------------------------ outgoing
     def take_outbox(self) -> list[bytes]:
@@ -320,6 +321,8 @@ class RpcEngine:
         if entry.refs == 0:
             self.exports.pop(export_id)
             del self._export_keys[entry.key]
+            if self.on_export_released is not None:
+                self.on_export_released(entry.cap)
 
     def _receive_caps(self, descriptors) -> list:
         return [self._receive_cap(d) for d in descriptors or ()]

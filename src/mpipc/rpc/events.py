@@ -20,6 +20,7 @@ class IncomingCall:
     method_id: int
     params: object
     caps: list
+    callback_thread: object = None  # the caller's Thread from the call's Context, if any
 
 
 @dataclass(slots=True)
