@@ -12,7 +12,6 @@ import weakref
 
 import pytest
 
-from .peer import PeerError
 from .support import ConfServer, wait_until
 
 pytestmark = pytest.mark.timeout(60)
