@@ -73,6 +73,15 @@ class Inbox:
 _STOP = object()  # posted to a worker's inbox: end the loop
 
 
+class _Lift:
+    """An embargo to release once the worker reaches it (behind the calls before it)."""
+
+    __slots__ = ("embargo",)
+
+    def __init__(self, embargo):
+        self.embargo = embargo
+
+
 class _Reroute:
     """A call to route again once the connection's worker reaches it."""
 
@@ -170,7 +179,7 @@ class Connection:
                 writer.add(cap)
             outcome = self.engine.call(target, interface_id, method_id, params, writer)
             if isinstance(outcome, ev.LocalCall):
-                if outcome.embargo is not None and not outcome.embargo.lifted:
+                if outcome.embargo is not None and not outcome.embargo.released:
                     outcome.embargo.waiters.append(inbox)
                     embargo = outcome.embargo
                 else:
@@ -329,9 +338,8 @@ class Connection:
                 return
             if type(item) is ev.IncomingCall:
                 self._serve(item)
-            elif type(item) is _Reroute:
-                with self._lock:
-                    self._post_call(item.call)
+            else:
+                self._control(item)
             del item  # the call's capabilities go now, not when the next call comes
 
     def _background_loop(self) -> None:
@@ -372,6 +380,19 @@ class Connection:
             inbox = self._local.inbox = Inbox(self._lock, threading.current_thread().name)
         return inbox
 
+    def _control(self, item) -> bool:
+        """Act on a worker's control item (a call to route again, an embargo to release)."""
+        kind = type(item)
+        if kind is _Reroute:
+            with self._lock:
+                self._post_call(item.call)
+        elif kind is _Lift:
+            with self._lock:
+                self._release_embargo(item.embargo)
+        else:
+            return False
+        return True
+
     def _wait_for(self, inbox: Inbox, wanted) -> None:
         """Wait until ``wanted`` is posted to ``inbox``, running the calls posted meanwhile.
 
@@ -388,10 +409,7 @@ class Connection:
                     self._serve(item)
                 elif item is _STOP:
                     inbox.stop = True  # a worker's thread was released mid-call: end after it
-                elif type(item) is _Reroute:
-                    with self._lock:
-                        self._post_call(item.call)
-                else:
+                elif not self._control(item):
                     others.append(item)
         finally:
             if others:
@@ -528,10 +546,23 @@ class Connection:
             elif kind is ev.IncomingCall:
                 self._post_call(event)
             elif kind is ev.EmbargoLifted:
-                for waiter in event.embargo.waiters:
-                    self._post(waiter, event.embargo)
+                if self._error is None and event.embargo.error is None:
+                    # E-order: the calls that came back through the peer before the
+                    # Disembargo may still wait in the worker's inbox; the held calls go
+                    # after them, so the lift queues behind them.
+                    self._post(self._worker_inbox, _Lift(event.embargo))
+                else:
+                    self._release_embargo(event.embargo)
             elif kind is ev.Aborted:
                 self._fail(event.error)
+
+    def _release_embargo(self, embargo) -> None:
+        """The held calls of ``embargo`` may run now (lock held)."""
+        embargo.released = True
+        if getattr(embargo.cap, "embargo", None) is embargo:
+            embargo.cap.embargo = None  # later calls need not wait
+        for waiter in embargo.waiters:
+            self._post(waiter, embargo)
 
     def _post_call(self, call: ev.IncomingCall) -> None:
         """Put an incoming call in the inbox of the thread its Context names (lock held).

@@ -145,10 +145,6 @@ def test_promise_capability_resolved_by_the_peer(mpipc_client):
     assert wait_until(lambda: call(conn, boot, C["liveObjs"]).count == 0, 5)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "mpipc bug: an embargo lifts as soon as the Disembargo comes back, and the held "
-    "call runs on the caller's thread at once, while the calls that came back before it "
-    "still wait in the connection worker's inbox (E-order broken)"))
 def test_embargo_keeps_order_behind_calls_still_queued(mpipc_client):
     """As above, but mpipc's worker is busy when the calls pipelined on the promise
     come back: they wait in its inbox. The call made after the resolution must still

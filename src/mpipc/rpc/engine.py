@@ -748,8 +748,9 @@ class RpcEngine:
             embargo = self.embargoes.pop(dis.context.receiverLoopback)
             if embargo is None:
                 raise ProtocolError(f"Disembargo for unknown embargo {dis.context.receiverLoopback}")
+            # The cap keeps its embargo: the user clears it once the calls queued before
+            # the lift have been taken (calls made meanwhile must wait too).
             embargo.lifted = True
-            embargo.cap.embargo = None
             return [EmbargoLifted(embargo)]
         self._send(M.Message(unimplemented=M.Message(disembargo=dis)))
         return []

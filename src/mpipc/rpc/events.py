@@ -60,11 +60,12 @@ class LocalCall:
 class Embargo:
     """Calls on a capability that resolved to a local one wait until the Disembargo returns."""
 
-    __slots__ = ("id", "cap", "lifted", "error", "waiters")
+    __slots__ = ("id", "cap", "lifted", "released", "error", "waiters")
 
     def __init__(self, cap):
         self.id = -1
         self.cap = cap
-        self.lifted = False
+        self.lifted = False  # the Disembargo came back (set by the engine)
+        self.released = False  # the calls that came back before it have been taken (transport)
         self.error = None
         self.waiters: list = []
