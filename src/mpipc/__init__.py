@@ -9,8 +9,17 @@ from .errors import (
     RemoteError,
     SchemaError,
 )
+from .transport import Connection  # noqa: E402  (after the errors it uses)
+from .connections import Listener, Spawned, connect, listen, serve_spawned, spawn  # noqa: E402
 
 __all__ = [
+    "Connection",
+    "Listener",
+    "Spawned",
+    "connect",
+    "listen",
+    "serve_spawned",
+    "spawn",
     "DecodeError",
     "Disconnected",
     "EncodeError",

@@ -2,42 +2,28 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
 
-from ..transport import Connection
+from ..connections import serve_spawned, spawn
 from .adder import AdderClient, AdderServer, CallbackServer
 
 
-def serve_child(fd: int) -> None:
-    sock = socket.socket(fileno=fd)
-    conn = Connection(sock, bootstrap=AdderServer(), name="demo-child")
-    conn.wait_closed()
-    conn.close()
-
-
 def main(argv: list[str]) -> int:
-    if len(argv) == 2 and argv[0] == "--serve":
-        serve_child(int(argv[1]))
+    if argv[:1] == ["--serve"]:  # the child: --serve <fd> or --serve -ipcfd <fd>
+        serve_spawned(AdderServer(), argv[1:], name="demo-child")
         return 0
-    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    proc = subprocess.Popen([sys.executable, "-m", "mpipc.demo", "--serve", str(child.fileno())],
-                            pass_fds=[child.fileno()])
-    child.close()
-    conn = Connection(parent, name="demo-parent")
+    child = spawn([sys.executable, "-m", "mpipc.demo", "--serve"], name="demo-parent")
     try:
-        adder = AdderClient(conn)
-        print(f"child pid {proc.pid} serves Adder over a socketpair")
+        adder = AdderClient(child.connection)
+        print(f"child pid {child.pid} serves Adder over a socketpair")
         print("add(2, 3) =", adder.add(2, 3))
         print("echo of 1 MiB returns", len(adder.echo(b"x" * (1 << 20))), "bytes")
         seen = []
         result = adder.add_with_callback(20, 1, CallbackServer(lambda v: seen.append(v) or v * 2))
         print(f"add_with_callback(20, 1) = {result} (the child called back with {seen[0]})")
     finally:
-        conn.close()
-        proc.wait(10)
-    print(f"child exited with status {proc.returncode}")
+        status = child.close()
+    print(f"child exited with status {status}")
     return 0
 
 
