@@ -211,6 +211,7 @@ class Listener:
         self.name = name
         self.connections: list[Connection] = []
         self._admitting: list[threading.Thread] = []
+        self._admitted = 0  # connections being admitted, not yet in self.connections
         self._lock = threading.Lock()
         self._closed = False
         self.cookie_file = cookie_file
@@ -293,27 +294,35 @@ class Listener:
     def _admit(self, sock: socket.socket, peer) -> None:
         with self._lock:
             self.connections = [c for c in self.connections if c.alive]
-            full = self.max_connections is not None and len(self.connections) >= self.max_connections
+            full = (self.max_connections is not None
+                    and len(self.connections) + self._admitted >= self.max_connections)
+            if not full:
+                self._admitted += 1  # holds its place until it is in self.connections
         if full:
             log.warning("%s: refused a connection from %r: already %d connections", self.name, peer,
                         self.max_connections)
             sock.close()
             return
-        if self._secret is not None and not self._authenticate(sock, peer):
-            sock.close()
-            return
+        conn = None
         try:
-            server = self._bootstrap()
-        except Exception:
-            log.exception("%s: making the bootstrap object failed", self.name)
-            sock.close()
-            return
-        conn = Connection(sock, bootstrap=server, name=f"{self.name}-{peer or 'unix'}")
-        with self._lock:
-            if self._closed:
-                conn.close()
+            if self._secret is not None and not self._authenticate(sock, peer):
+                sock.close()
                 return
-            self.connections.append(conn)
+            try:
+                server = self._bootstrap()
+            except Exception:
+                log.exception("%s: making the bootstrap object failed", self.name)
+                sock.close()
+                return
+            conn = Connection(sock, bootstrap=server, name=f"{self.name}-{peer or 'unix'}")
+        finally:
+            with self._lock:
+                self._admitted -= 1
+                if conn is not None and not self._closed:
+                    self.connections.append(conn)
+                    conn = None
+            if conn is not None:
+                conn.close()
 
     def _authenticate(self, sock: socket.socket, peer) -> bool:
         sock.settimeout(AUTH_TIMEOUT)

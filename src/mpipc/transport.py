@@ -46,7 +46,7 @@ log = logging.getLogger("mpipc")
 
 GRACE = 0.005
 MAX_FRAME_BYTES = 1 << 30
-_HEADER = struct.Struct("<I")
+_HEADER2 = struct.Struct("<II")
 
 
 CALLER, WORKER, BACKGROUND = 2, 1, 0  # who reads first: a thread waiting for a return
@@ -126,7 +126,10 @@ class Connection:
         self._waiting: list[Inbox] = []
         self._last_priority_read = 0.0
         self._last_worker_active = 0.0
-        self._buf = bytearray()
+        self._rbuf = bytearray(1 << 16)  # frames come in here, several at a time
+        self._rview = memoryview(self._rbuf)
+        self._r0 = self._r1 = 0  # the unread bytes are _rbuf[_r0:_r1]
+        self._big = None  # (buffer, bytes so far) of a frame larger than _rbuf
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -635,84 +638,127 @@ class Connection:
 
     # ------------------------------------------------------------------ socket I/O
     def _read_frame(self):
-        """Read one whole frame; None if woken through the pipe first. Raises EOFError at end."""
-        buf = self._buf
+        """Read one whole frame's segments; None if woken through the pipe first.
+
+        Small frames are read into one reused buffer, several per ``recv`` when they
+        come together, and copied out; a frame larger than the buffer is received
+        straight into a buffer of its own. Raises EOFError at the end of the stream.
+        """
+        if self._big is not None:
+            return self._read_big()
+        buf, view = self._rbuf, self._rview
         while True:
-            need = self._frame_size(buf)
-            if need is not None and len(buf) >= need:
-                frame = bytes(buf[:need])
-                del buf[:need]
-                return codec.read_frame(frame)[0]
-            for fd, _ in self._poll.poll():
-                if fd == self._wake_r:
-                    try:
-                        os.read(self._wake_r, 4096)
-                    except OSError:
-                        pass
-                    self._woken = False
-            if self._closed:
-                raise EOFError("connection closed")
-            try:
-                if need is not None and need - len(buf) > 65536:
-                    chunk = self.sock.recv(need - len(buf), socket.MSG_DONTWAIT)
-                else:
-                    chunk = self.sock.recv(65536, socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                return None  # woken through the pipe: let the waiter loop look again
-            if not chunk:
-                raise EOFError("end of stream")
-            buf += chunk
+            have = self._r1 - self._r0
+            if have >= 8:
+                size = self._frame_size(buf, self._r0, have)
+                if size is not None:
+                    if have >= size:
+                        start = self._r0
+                        frame = bytes(view[start:start + size])
+                        self._r0 = start + size
+                        if self._r0 == self._r1:
+                            self._r0 = self._r1 = 0
+                        return codec.read_frame(frame)[0]
+                    if size > len(buf):
+                        big = bytearray(size)
+                        big[:have] = view[self._r0:self._r1]
+                        self._r0 = self._r1 = 0
+                        self._big = (big, have)
+                        return self._read_big()
+            if self._r1 == len(buf):  # no room left: move the partial frame to the front
+                buf[:have] = view[self._r0:self._r1]
+                self._r0, self._r1 = 0, have
+            n = self._recv_into(view[self._r1:])
+            if n is None:
+                return None
+            self._r1 += n
+
+    def _read_big(self):
+        big, got = self._big
+        view = memoryview(big)
+        while got < len(big):
+            n = self._recv_into(view[got:])
+            if n is None:
+                self._big = (big, got)
+                return None
+            got += n
+        self._big = None
+        return codec.read_frame(big)[0]
+
+    def _recv_into(self, view) -> int | None:
+        """Wait until the socket is readable, then receive; None if woken first."""
+        for fd, _ in self._poll.poll():
+            if fd == self._wake_r:
+                try:
+                    os.read(self._wake_r, 4096)
+                except OSError:
+                    pass
+                self._woken = False
+        if self._closed:
+            raise EOFError("connection closed")
+        try:
+            n = self.sock.recv_into(view, 0, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return None  # woken through the pipe: let the waiter loop look again
+        if not n:
+            raise EOFError("end of stream")
+        return n
 
     @staticmethod
-    def _frame_size(buf) -> int | None:
-        if len(buf) < 8:
-            return None
-        count = _HEADER.unpack_from(buf, 0)[0] + 1
-        if count > 512:
-            raise DecodeError(f"frame has {count} segments (limit 512)")
-        table = 4 * (count + 1) + (4 if count % 2 == 0 else 0)
-        if len(buf) < table:
-            return None
-        words = sum(struct.unpack_from(f"<{count}I", buf, 4))
-        size = table + 8 * words
+    def _frame_size(buf, at: int, have: int) -> int | None:
+        """The size of the frame at ``buf[at:]`` from its segment table (None: not all here)."""
+        count, first = _HEADER2.unpack_from(buf, at)
+        if count == 0:
+            size = 8 + 8 * first
+        else:
+            count += 1
+            if count > 512:
+                raise DecodeError(f"frame has {count} segments (limit 512)")
+            table = 4 * (count + 1) + (4 if count % 2 == 0 else 0)
+            if have < table:
+                return None
+            size = table + 8 * sum(struct.unpack_from(f"<{count}I", buf, at + 4))
         if size > MAX_FRAME_BYTES:
             raise DecodeError(f"frame of {size} bytes is over the limit of {MAX_FRAME_BYTES}")
         return size
 
     def _flush_holding_lock(self) -> None:
-        """``_flush`` from a thread holding ``_lock``: no socket I/O is done under it."""
-        self._lock.release()
-        try:
-            self._flush()
-        finally:
-            self._lock.acquire()
+        """``_flush`` from a thread holding ``_lock``, which it holds again after."""
+        self._send_locked()
+        self._lock.acquire()
 
     def _flush(self) -> None:
         """Write the outbox in order; return at once if another thread is writing it."""
-        while True:
-            if not self._write_lock.acquire(blocking=False):
-                return
-            try:
-                while True:
-                    with self._lock:
-                        frames = self.engine.take_outbox()
-                    if not frames:
-                        break
+        if self.engine.outbox:  # frames made by other threads are theirs to send
+            self._lock.acquire()
+            self._send_locked()
+
+    def _send_locked(self) -> None:
+        """Write the outbox (``_lock`` held on entry, released on return, never held
+        while writing). The outbox is taken and the write lock let go only under
+        ``_lock``: a thread that finds the write lock taken leaves its frames to the
+        writer, who looks again under ``_lock`` before it stops."""
+        lock, engine = self._lock, self.engine
+        if not self._write_lock.acquire(False):
+            lock.release()
+            return
+        frames = engine.take_outbox()
+        try:
+            while frames:
+                lock.release()
+                try:
                     if self._error is None or self._error_is_ours():
-                        try:
-                            if len(frames) == 1:
-                                self.sock.sendall(frames[0])
-                            else:
-                                self.sock.sendall(b"".join(frames))
-                        except OSError as exc:
-                            with self._lock:
-                                self._fail(Disconnected(f"interrupted by disconnect: {exc}"))
-                            return
-            finally:
-                self._write_lock.release()
-            with self._lock:
-                if not self.engine.outbox:
-                    return
+                        self.sock.sendall(frames[0] if len(frames) == 1 else b"".join(frames))
+                except OSError as exc:
+                    lock.acquire()
+                    engine.outbox = []
+                    self._fail(Disconnected(f"interrupted by disconnect: {exc}"))
+                    break
+                lock.acquire()
+                frames = engine.take_outbox()
+        finally:
+            self._write_lock.release()
+            lock.release()
 
     def _error_is_ours(self) -> bool:
         return isinstance(self._error, ProtocolError)
