@@ -59,7 +59,7 @@ class Inbox:
     WORKER while a worker waits for its next call, BACKGROUND for the idle reader.
     """
 
-    __slots__ = ("items", "cond", "rank", "name", "timed", "stop")
+    __slots__ = ("items", "cond", "rank", "name", "timed", "stop", "sleeping")
 
     def __init__(self, lock, name: str = ""):
         self.items: collections.deque = collections.deque()
@@ -68,6 +68,7 @@ class Inbox:
         self.name = name
         self.timed = False  # asleep with a timeout: it will look again by itself
         self.stop = False  # a worker asked to end once it is idle
+        self.sleeping = False  # its thread is in cond.wait: a post must notify it
 
 
 _STOP = object()  # posted to a worker's inbox: end the loop
@@ -169,14 +170,22 @@ class Connection:
                 return content
             return content.as_struct(results_cls, cap_table=result_caps)
         finally:
-            with self._lock:
-                self.engine.done(question)
-            self._flush()
+            self._done(question)
+
+    def _done(self, question) -> None:
+        """Let the engine finish a question (a Finish goes out unless none is needed)."""
+        self._lock.acquire()
+        self.engine.done(question)
+        if self.engine.outbox:
+            self._send_locked()
+        else:
+            self._lock.release()
 
     def call_raw(self, target, interface_id, method_id, params, caps=None):
         """Call and wait; gives (question, results AnyPointer, result caps); ``done`` the question after."""
         inbox = self._own_inbox()
-        with self._lock:
+        self._lock.acquire()
+        try:
             writer = CapWriter(self.engine)
             for cap in caps or ():
                 writer.add(cap)
@@ -189,7 +198,10 @@ class Connection:
                     embargo = None
             else:
                 outcome.waiter = inbox
-        self._flush()
+        except BaseException:
+            self._lock.release()
+            raise
+        self._send_locked()
         if isinstance(outcome, ev.LocalCall):
             if embargo is not None:
                 self._wait_for(inbox, embargo)
@@ -198,9 +210,7 @@ class Connection:
             return None, self._run_local(outcome, params, caps), None
         self._wait_for(inbox, outcome)
         if outcome.error is not None:
-            with self._lock:
-                self.engine.done(outcome)
-            self._flush()
+            self._done(outcome)
             raise outcome.error
         return outcome, outcome.content, outcome.result_caps
 
@@ -441,13 +451,14 @@ class Connection:
                     if self.engine.outbox:
                         self._flush_holding_lock()
                         continue
-                wait = self._may_read(inbox)
+                wait = 0.0 if rank == CALLER and self._reader is None else self._may_read(inbox)
                 if wait == 0.0:
                     self._read_once(inbox)
                 else:
                     inbox.timed = wait is not None
+                    inbox.sleeping = True
                     inbox.cond.wait(wait)
-                    inbox.timed = False
+                    inbox.sleeping = inbox.timed = False
         finally:
             self._waiting.remove(inbox)
             if rank == WORKER:
@@ -612,8 +623,9 @@ class Connection:
 
     def _post(self, inbox: Inbox, item) -> None:
         inbox.items.append(item)
-        inbox.cond.notify()
-        if self._reader is inbox:
+        if inbox.sleeping:
+            inbox.cond.notify()
+        elif self._reader is inbox:
             self._wake()
 
     def _fail(self, error: Exception, events=None) -> None:
