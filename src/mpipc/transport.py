@@ -126,6 +126,7 @@ class Connection:
         self._reader: Inbox | None = None
         self._waiting: list[Inbox] = []
         self._last_priority_read = 0.0
+        self._last_priority_inbox: Inbox | None = None
         self._last_worker_active = 0.0
         self._rbuf = bytearray(1 << 16)  # frames come in here, several at a time
         self._rview = memoryview(self._rbuf)
@@ -490,7 +491,11 @@ class Connection:
         for other in self._waiting:
             if self._rank(other) > rank:
                 return GRACE
-        last = self._last_priority_read if rank == WORKER else max(self._last_priority_read, self._last_worker_active)
+        if rank == WORKER:
+            # A worker that itself read as a caller (a callback it made) need not wait.
+            last = 0.0 if self._last_priority_inbox is inbox else self._last_priority_read
+        else:
+            last = max(self._last_priority_read, self._last_worker_active)
         idle = time.monotonic() - last
         return 0.0 if idle >= GRACE else GRACE - idle
 
@@ -522,6 +527,7 @@ class Connection:
             self._reader = None
             if inbox.rank == CALLER:
                 self._last_priority_read = time.monotonic()
+                self._last_priority_inbox = inbox
             elif inbox.rank == WORKER:
                 self._last_worker_active = time.monotonic()
         if error is not None:
