@@ -113,6 +113,8 @@ class RpcEngine:
         return self._pipeline(question, ())
 
     def _pipeline(self, question: Question, transform: tuple) -> PipelineCap:
+        if question.pipelines is None:
+            question.pipelines = weakref.WeakValueDictionary()
         cap = question.pipelines.get(transform)
         if cap is None:
             cap = PipelineCap(self, question, transform)
@@ -668,6 +670,8 @@ class RpcEngine:
         self._resolve_pipelines(question)
 
     def _resolve_pipelines(self, question: Question) -> None:
+        if not question.pipelines:
+            return
         for transform, cap in list(question.pipelines.items()):
             if cap.resolution is not None:
                 continue

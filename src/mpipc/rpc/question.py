@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 
 
 class Question:
@@ -28,7 +27,7 @@ class Question:
         self.content = None            # codec.AnyPointer of the results
         self.result_caps: list = []
         self.error: Exception | None = None
-        self.pipelines = weakref.WeakValueDictionary()
+        self.pipelines = None  # WeakValueDictionary of PipelineCaps, once one is made
         self.waiter = None             # set by the transport: who to wake on return
         self.tail_of_answer = None     # the Answer this question forwards (tail call)
         self.yourself = False          # sent with sendResultsTo.yourself
