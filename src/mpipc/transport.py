@@ -28,6 +28,7 @@ import threading
 import time
 
 from . import codec
+from . import log as iolog
 from .errors import DecodeError, Disconnected, MpipcError, ProtocolError, RemoteError
 from .rpc import events as ev
 from .rpc.caps import AnswerPipelineCap, BrokenCap, CapRef, LocalCap
@@ -98,21 +99,26 @@ class _Reroute:
 class CallContext:
     """What a server method gets: the call's ids, its params and the connection."""
 
-    __slots__ = ("connection", "interface_id", "method_id", "_params", "caps", "_value")
+    __slots__ = ("connection", "interface_id", "method_id", "_params", "caps", "_value", "number")
 
-    def __init__(self, connection, interface_id, method_id, params=None, caps=(), value=None):
+    def __init__(self, connection, interface_id, method_id, params=None, caps=(), value=None, number=None):
         self.connection = connection
         self.interface_id = interface_id
         self.method_id = method_id
         self._params = params
         self.caps = caps
         self._value = value
+        self.number = number  # the question id the peer gave the call
 
     def params(self, cls):
         """The params as an instance of ``cls`` (their generated struct class)."""
         if self._params is None:
-            return self._value if self._value is not None else cls()
-        return self._params.as_struct(cls, cap_table=self.caps)
+            value = self._value if self._value is not None else cls()
+        else:
+            value = self._params.as_struct(cls, cap_table=self.caps)
+        if log.isEnabledFor(logging.DEBUG):
+            iolog.message("server recv", value, self.number)
+        return value
 
 
 class Connection:
@@ -168,13 +174,19 @@ class Connection:
     def call(self, target: CapRef, interface_id: int, method_id: int, params, results_cls=None,
              caps=None):
         """Call a method and wait for its results (an instance of ``results_cls``)."""
+        debug = log.isEnabledFor(logging.DEBUG)
+        if debug:
+            iolog.message("client send", params)
         question, content, result_caps = self.call_raw(target, interface_id, method_id, params, caps)
         if question is None:  # ran locally
             return content
         try:
             if results_cls is None or content is None:
                 return content
-            return content.as_struct(results_cls, cap_table=result_caps)
+            results = content.as_struct(results_cls, cap_table=result_caps)
+            if debug:
+                iolog.message("client recv", results)
+            return results
         finally:
             self._done(question)
 
@@ -314,8 +326,11 @@ class Connection:
         local.callback_thread = call.callback_thread
         try:
             if isinstance(target, LocalCap):
-                ctx = CallContext(self, call.interface_id, call.method_id, call.params, call.caps)
+                ctx = CallContext(self, call.interface_id, call.method_id, call.params, call.caps,
+                                  number=call.answer.id)
                 value, caps = target.server.mpipc_dispatch(ctx), None
+                if log.isEnabledFor(logging.DEBUG):
+                    iolog.message("server send", value, call.answer.id)
             else:  # a capability of another connection: forward the call there
                 owner = getattr(target.engine, "owner", None)
                 if owner is None:
