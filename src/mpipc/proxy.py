@@ -79,6 +79,8 @@ THREAD_MAP_ID = 0xEE5E37179AD9DC9D
 
 _LIBRARY_FILES = ("mp/proxy.capnp",)
 _MISSING = object()
+# The connection the values being converted will be sent over (per thread).
+_destination = threading.local()
 
 
 # --------------------------------------------------------------------------------------
@@ -232,6 +234,7 @@ class Method:
         self.params_cls = codec.struct_class(schema_set, method.param_struct_type)
         self.results_cls = codec.struct_class(schema_set, method.result_struct_type)
         self.context_attr: str | None = None
+        self.context_pointer: int | None = None  # the Context's pointer slot, for the transport
         self.context_cls = None
         pfields = schema_set.nodes[method.param_struct_type].struct.fields
         rfields = schema_set.nodes[method.result_struct_type].struct.fields
@@ -240,6 +243,7 @@ class Method:
             t = f.slot.type
             if t.which == "struct" and t.type_id == CONTEXT_ID:
                 self.context_attr = _attr(f.name)
+                self.context_pointer = f.slot.offset
                 self.context_cls = codec.struct_class(schema_set, CONTEXT_ID)
                 continue
             params.append(self._value(f, pfields))
@@ -309,6 +313,7 @@ class Method:
     def build_params(self, values: Sequence, connection) -> Any:
         """The params struct of a call (values already bound; raises ``EncodeError`` naming the field)."""
         kw: dict[str, Any] = {}
+        _destination.connection = connection
         for p, v in zip(self.params, values):
             if p.has_attr is not None:
                 if v is None:
@@ -454,6 +459,11 @@ class Interface(abc.ABC):
         """Run one incoming call on this object (the transport calls this)."""
         return _dispatch(_table_of(type(self)), self, ctx)
 
+    def mpipc_context_field(self, interface_id: int, method_id: int) -> int | None:
+        """The pointer index of a method's ``Proxy.Context`` param (the transport routes by it)."""
+        m = _table_of(type(self)).get((interface_id, method_id))
+        return None if m is None else m.context_pointer
+
 
 _tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _tables_lock = threading.Lock()
@@ -485,11 +495,13 @@ def _dispatch(table: dict, impl: Any, ctx) -> Any:
         try:
             ret = fn(*args)
         except m.exception_types as error:
+            _destination.connection = ctx.connection
             return m.exception_results(error)
     else:
         ret = fn(*args)
     if m.capnp_name == "construct":
         ret = _construct_served(m, params, ret, ctx.connection)
+    _destination.connection = ctx.connection
     return m.make_results(ret)
 
 
@@ -516,6 +528,11 @@ class ProxyServer:
     def mpipc_dispatch(self, ctx) -> Any:
         """Run one incoming call on the wrapped object."""
         return _dispatch(self._table, self.impl, ctx)
+
+    def mpipc_context_field(self, interface_id: int, method_id: int) -> int | None:
+        """The pointer index of a method's ``Proxy.Context`` param (the transport routes by it)."""
+        m = self._table.get((interface_id, method_id))
+        return None if m is None else m.context_pointer
 
     def __repr__(self):
         return f"{type(self).__name__}({self.impl!r})"
@@ -1017,16 +1034,22 @@ class Module:
             if v is None:
                 return None
             if not holder:
-                holder.append(self.classes(node_id)[0])
-                holder.append(self.interface_spec(node_id).is_callback)
-            abstract, is_callback = holder
+                spec = self.interface_spec(node_id)
+                needs = any(m.context_attr is not None for m in spec.methods.values())
+                holder[:] = (self.classes(node_id)[0], spec.is_callback, needs)
+            abstract, is_callback, needs_context = holder
             if isinstance(v, ProxyClient):
                 if not isinstance(v, abstract):
                     raise _Bad(f"expected {abstract.__name__}, got {_got(v)}")
                 if v._mpipc_cap is None:
                     raise _Bad(f"{_got(v)} is closed")
+                if needs_context and v._mpipc_connection is not getattr(_destination, "connection", None):
+                    # Onward to another connection: served here, so each hop makes its own Context.
+                    return ProxyServer(v, abstract)
                 return v._mpipc_cap
             if isinstance(v, Callback):
+                if needs_context and v.client._mpipc_connection is not getattr(_destination, "connection", None):
+                    return _CallbackServer(v, abstract)
                 return conv(v.client)
             if isinstance(v, abstract):
                 return v
