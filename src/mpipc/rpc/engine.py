@@ -14,6 +14,7 @@ import weakref
 
 from .. import codec
 from ..errors import DecodeError, Disconnected, ProtocolError, RemoteError
+from . import fastpath
 from . import messages as M
 from .answer import Answer
 from .caps import AnswerPipelineCap, BrokenCap, CapRef, ImportCap, ImportEntry, LocalCap, PipelineCap
@@ -171,6 +172,12 @@ class RpcEngine:
         question = Question()
         question.id = self.questions.add(question)
         question.yourself = yourself
+        if type(cap) is ImportCap and not yourself:  # the usual call: from a template
+            cap.calls_made = True
+            self.outbox.append(fastpath.encode_call(question.id, cap.entry.import_id, interface_id,
+                                                    method_id, params, writer))
+            question.param_exports = writer.exports
+            return question
         call = M.Call(
             questionId=question.id,
             target=self._call_target(cap),
@@ -234,9 +241,7 @@ class RpcEngine:
             # is ignored (_on_finish).
             no_finish = not caps and not answer.redirected and (
                 value is None or not getattr(value, "may_hold_caps", True))
-            ret = M.Return(answerId=answer.id, releaseParamCaps=False, noFinishNeeded=no_finish,
-                           results=M.Payload(content=value, capTable=writer.descriptors))
-            frame = codec.encode(M.Message(return_=ret), cap_table=writer)
+            frame = fastpath.encode_return(answer.id, no_finish, value, writer)
         except Exception:
             # Results that cannot be encoded (a server bug): undo the exports made for
             # them; the answer is still open, for return_exception.
