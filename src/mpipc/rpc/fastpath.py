@@ -79,16 +79,16 @@ _CALL = _CallTemplate()
 _RETURNS = {False: _ReturnTemplate(False), True: _ReturnTemplate(True)}
 
 
-def _finish(buf: bytearray, t, content, writer) -> bytes:
+def _finish(buf: bytearray, t, content, writer) -> bytearray:
     if content is not None:
         write_any(buf, t.content, content, writer)
     if writer is not None and writer.descriptors:
         layout.write_struct_list(buf, t.cap_table, writer.descriptors, None, M.CapDescriptor)
     _HEADER.pack_into(buf, 0, 0, (len(buf) >> 3) - 1)
-    return bytes(buf)
+    return buf  # no bytes() copy: a fresh copy of a large frame costs its page faults
 
 
-def encode_call(question_id: int, import_id: int, interface_id: int, method_id: int, params, writer) -> bytes:
+def encode_call(question_id: int, import_id: int, interface_id: int, method_id: int, params, writer) -> bytearray:
     """Message.call to ``importedCap`` ``import_id``, results to the caller."""
     t = _CALL
     buf = bytearray(t.frame)
@@ -99,7 +99,7 @@ def encode_call(question_id: int, import_id: int, interface_id: int, method_id: 
     return _finish(buf, t, params, writer)
 
 
-def encode_return(answer_id: int, no_finish: bool, results, writer) -> bytes:
+def encode_return(answer_id: int, no_finish: bool, results, writer) -> bytearray:
     """Message.return of results (releaseParamCaps false)."""
     t = _RETURNS[no_finish]
     buf = bytearray(t.frame)
