@@ -1,0 +1,1 @@
+"""Hashes, secp256k1 keys and base58 encoding."""

@@ -1,0 +1,1 @@
+"""Executables: each file builds one program from the parts (the only place node and wallet meet)."""

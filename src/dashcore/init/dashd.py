@@ -1,0 +1,70 @@
+"""dashd: the node and the wallet in one process (the wallet reached only through interfaces)."""
+
+from __future__ import annotations
+
+import sys
+
+from ..interfaces import Chain, Echo, Init, Node, WalletLoader
+from ..node import app
+from ..node.context import NodeContext
+from ..node.interfaces import ChainImpl, NodeImpl
+from ..util.args import ArgsError, ArgsManager
+from ..wallet.context import WalletContext
+from ..wallet.interfaces import WalletLoaderImpl
+from .options import DASHD_OPTIONS
+
+USAGE = f"Dash Core version {app.CLIENT_VERSION}\n\nUsage:  dashd [options]    Start Dash Core (regtest only)"
+
+
+class _Echo(Echo):
+    def echo(self, echo: str) -> str:
+        return echo
+
+
+class DashdInit(Init):
+    """Everything in this process: node, chain, and a wallet loader over that chain."""
+
+    def __init__(self, node: NodeContext):
+        self._node = node
+
+    def make_echo(self) -> Echo:
+        return _Echo()
+
+    def make_node(self) -> Node:
+        return NodeImpl(self._node)
+
+    def make_chain(self) -> Chain:
+        return ChainImpl(self._node)
+
+    def make_wallet_loader(self, chain: Chain) -> WalletLoader:
+        return WalletLoaderImpl(WalletContext(chain, self._node.args, self._node.datadir))
+
+
+def parse_args(argv: list[str], usage: str, options) -> ArgsManager | None:
+    """Parsed options with the config file read and regtest selected; None after -help/-version."""
+    args = ArgsManager(options)
+    args.parse_command_line(argv)
+    if args.get_bool("help") or args.is_set("?"):
+        sys.stdout.write(args.help_text(usage) + "\n")
+        return None
+    if args.get_bool("version"):
+        sys.stdout.write(f"Dash Core version {app.CLIENT_VERSION}\n")
+        return None
+    args.read_config_file(args.datadir())
+    args.select_chain()
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = parse_args(argv, USAGE, DASHD_OPTIONS)
+        if args is None:
+            return 0
+        return app.run(args, DashdInit, "dashd")
+    except (ArgsError, app.InitError) as e:
+        return app.fatal(str(e))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

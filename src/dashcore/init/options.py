@@ -1,0 +1,60 @@
+"""The options of dashd (and later dash-node / dash-wallet), with their -help text."""
+
+from __future__ import annotations
+
+from .. import chainparams
+from ..util.args import Option
+
+_SHOWN = [
+    Option("?", "Print this help message and exit"),
+    Option("help", "Print this help message and exit"),
+    Option("version", "Print version and exit"),
+    Option("conf", "Specify path to read-only configuration file. Relative paths are prefixed by datadir "
+           "location (default: dash.conf)", "<file>"),
+    Option("datadir", "Specify data directory (it must exist)", "<dir>"),
+    Option("regtest", "Use the regression test chain (the only chain supported)"),
+    Option("chain", "Use the chain <chain>; only regtest is supported", "<chain>"),
+    Option("testnet", "Not supported: only regtest"),
+    Option("devnet", "Not supported: only regtest", "<name>"),
+    Option("printtoconsole", "Send trace/debug info to console (default: 0)"),
+    Option("debug", "Output debug logging; -debug=ipc logs each IPC request and response", "<category>"),
+    Option("debugexclude", "Exclude debug logging for a category", "<category>"),
+    Option("logtimemicros", "Add microsecond precision to debug timestamps"),
+    Option("logthreadnames", "Prepend debug output with name of the originating thread"),
+    Option("server", "Accept JSON-RPC commands (default: 1)"),
+    Option("rpcport", f"Listen for JSON-RPC connections on <port> (default: {chainparams.DEFAULT_RPC_PORT})", "<port>"),
+    Option("rpcbind", "Bind to given address to listen for JSON-RPC connections (needs -rpcallowip)", "<addr>[:port]"),
+    Option("rpcallowip", "Allow JSON-RPC connections from specified source", "<ip>"),
+    Option("rpcuser", "Username for JSON-RPC connections", "<user>"),
+    Option("rpcpassword", "Password for JSON-RPC connections (without it a cookie file regtest/.cookie is used)", "<pw>"),
+    Option("rpcauth", "Username and HMAC-SHA-256 hashed password for JSON-RPC connections", "<userpw>"),
+    Option("mocktime", "Replace actual time with <n> seconds since epoch (default: 0)", "<n>"),
+    Option("disablewallet", "Do not load the wallet and disable wallet RPC calls"),
+    Option("wallet", "Specify wallet path to load at startup (created if missing). Can be used multiple times", "<path>"),
+    Option("walletdir", "Specify directory to hold wallets (default: <datadir>/regtest/wallets if it exists, "
+           "otherwise <datadir>/regtest)", "<dir>"),
+    Option("keypool", "Set key pool size to <n> (default: 1000)", "<n>"),
+    Option("fallbackfee", "Accepted for compatibility: on regtest the wallet always pays a fixed fee rate of "
+           "0.00001 DASH/kB (1 duff per byte)", "<amt>"),
+    Option("paytxfee", "Accepted for compatibility: see -fallbackfee", "<amt>"),
+    Option("uacomment", "Append comment to the user agent string", "<cmt>"),
+]
+
+# Options Dash Core's test framework and config files pass; accepted, no effect here.
+_HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "listenonion", "peertimeout",
+           "upnp", "natpmp", "shrinkdebugfile", "tinyblk", "unsafesqlitesync", "connect", "listen", "addnode",
+           "logsourcelocations", "loglevel", "v2transport", "createwalletbackups", "whitelist", "checkblocks",
+           "checklevel", "txindex", "maxtipage", "acceptnonstdtxn", "dustrelayfee", "minrelaytxfee", "blockmaxsize",
+           "persistmempool", "rpcservertimeout", "rpcthreads", "rpcworkqueue", "deprecatedrpc", "logips",
+           "logtimestamps", "spendzeroconfchange", "walletbroadcast", "walletrbf", "maxtxfee", "timeout", "pid",
+           "daemon", "daemonwait", "sporkkey", "sporkaddr", "llmqtestparams", "dip3params", "budgetparams",
+           "vbparams", "maxconnections", "noconnect", "usehd", "debuglogfile", "capturemessages", "alertnotify",
+           "blocknotify", "walletnotify", "zmqpubhashblock", "zmqpubhashtx", "zmqpubrawblock", "zmqpubrawtx",
+           "assumevalid", "reindex", "reindex-chainstate", "prune", "dbcache", "par", "checkmempool",
+           "checkblockindex", "limitancestorcount", "limitdescendantcount", "datacarrier", "datacarriersize",
+           "permitbaremultisig", "blockfilterindex", "coinstatsindex", "addressindex", "spentindex",
+           "timestampindex", "masternodeblsprivkey", "pushversion", "rpcwaittimeout", "stopatheight",
+           "stopafterblockimport", "test", "mempoolexpiry", "maxmempool", "incrementalrelayfee", "txconfirmtarget",
+           "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only"]
+
+DASHD_OPTIONS = _SHOWN + [Option(n, hidden=True) for n in _HIDDEN]

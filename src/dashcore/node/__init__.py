@@ -1,0 +1,1 @@
+"""The node: block storage, validation, mempool, mining and the Chain/Node interfaces it serves."""

@@ -1,0 +1,173 @@
+"""The node's life: start-up (data directory, logging, chain, RPC, chain clients), waiting, shutdown.
+
+The node reaches its chain clients (the wallet loader) only through ``Init`` and the
+``ChainClient`` interface, so the same code runs with the wallet in this process or in
+another one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import threading
+from typing import Callable
+
+from .. import chainparams
+from ..interfaces import Init
+from ..rpc import blockchain, control, mining, rawtransaction
+from ..rpc.http import HttpRpcServer, RpcAuth, write_cookie
+from ..rpc.server import RpcTable
+from ..util import log as logsetup
+from ..util import time as clock
+from ..util.args import ArgsError, ArgsManager
+from .context import NodeContext
+from .settings import Settings, SettingsError
+from .signals import ValidationSignals
+from .storage import StorageError
+from .validation import Chainstate
+
+log = logging.getLogger("dashcore.init")
+
+CLIENT_NAME = "Dash Core"
+CLIENT_VERSION = "v23.1.2 (dashcore python)"
+
+
+class InitError(Exception):
+    """A fatal start-up error: the message goes to stderr and the process exits 1."""
+
+
+def _lock_datadir(net_dir: str):
+    path = os.path.join(net_dir, ".lock")
+    f = open(path, "a")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise InitError(f"Error: Cannot obtain a lock on data directory {net_dir}. "
+                        f"{CLIENT_NAME} is probably already running.") from None
+    return f
+
+
+def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_name: str) -> int:
+    """Run the node until ``stop`` or a signal. Raises InitError (or ArgsError) before it is up."""
+    datadir = args.datadir()
+    net_dir = os.path.join(datadir, chainparams.NETWORK)
+    if not os.path.isdir(net_dir):
+        os.makedirs(os.path.join(net_dir, "wallets"))
+    lock = _lock_datadir(net_dir)
+    logsetup.setup(os.path.join(net_dir, "debug.log"), print_to_console=args.get_bool("printtoconsole"),
+                   micros=args.get_bool("logtimemicros"), thread_names=args.get_bool("logthreadnames"),
+                   debug=args.get_list("debug"), process_name=process_name)
+    log.info("%s version %s (%s, pid %d)", CLIENT_NAME, CLIENT_VERSION, process_name, os.getpid())
+    log.info("Using data directory %s", net_dir)
+    if args.config_path:
+        log.info("Config file: %s", args.config_path)
+    for key in args.unknown_config:
+        log.warning("Ignoring unknown configuration value %s", key)
+    if args.is_set("mocktime"):
+        clock.set_mock_time(args.get_int("mocktime", 0))
+
+    shutdown = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: shutdown.set())
+    signal.signal(signal.SIGINT, lambda *_: shutdown.set())
+
+    signals = ValidationSignals()
+    server = None
+    chainstate = None
+    clients = []
+    cookie_path = os.path.join(net_dir, ".cookie")
+    try:
+        try:
+            settings = Settings(os.path.join(net_dir, "settings.json"))
+            chainstate = Chainstate(os.path.join(net_dir, "blocks"), os.path.join(net_dir, "chainstate"), signals)
+        except (SettingsError, StorageError) as e:
+            raise InitError(str(e)) from None
+        table = RpcTable()
+        ctx = NodeContext(args, net_dir, chainstate, signals, table, settings, shutdown=shutdown)
+        for module in (blockchain, control, mining, rawtransaction):
+            for m in module.table.methods:
+                table.register(m.command(ctx))
+
+        if args.get_bool("server", True):
+            server = _start_rpc(args, table, cookie_path)
+        table.set_warmup_message("Loading block index...")
+        try:
+            chainstate.load()
+        except StorageError as e:
+            raise InitError(f"Error: Error loading block database: {e}") from None
+
+        init = make_init(ctx)
+        if not args.get_bool("disablewallet"):
+            chain = init.make_chain()
+            loader = init.make_wallet_loader(chain) if chain is not None else None
+            if loader is not None:
+                clients.append(loader)
+                ctx.chain_clients.append(loader)
+                loader.register_rpcs()
+                table.set_warmup_message("Verifying wallet(s)...")
+                if not loader.verify():
+                    raise InitError("Error: wallet verification failed")
+                table.set_warmup_message("Loading wallet...")
+                loader.load()
+                if clock.get_mock_time():
+                    loader.set_mock_time(clock.get_mock_time())
+                loader.start()
+        table.set_warmup_message("Done loading")
+        table.set_ready()
+        log.info("init message: Done loading")
+        shutdown.wait()
+        log.info("Shutdown: In progress...")
+    finally:
+        if server is not None:
+            server.stop()
+        for client in clients:
+            try:
+                client.flush()
+                client.stop()
+            except Exception:  # noqa: BLE001 - shut the rest down regardless
+                log.exception("stopping a chain client failed")
+        signals.stop()
+        if chainstate is not None:
+            chainstate.close()
+        if server is not None and os.path.exists(cookie_path):
+            os.remove(cookie_path)
+        log.info("Shutdown: done")
+        logsetup.shutdown()
+        lock.close()
+    return 0
+
+
+def _start_rpc(args: ArgsManager, table: RpcTable, cookie_path: str) -> HttpRpcServer:
+    port = args.get_int("rpcport", chainparams.DEFAULT_RPC_PORT)
+    user, password = args.get("rpcuser"), args.get("rpcpassword")
+    cookie = None
+    if not password:
+        try:
+            cookie = write_cookie(cookie_path)
+        except OSError as e:
+            raise InitError(f"Error: Unable to start HTTP server. Could not write the cookie file: {e}") from None
+    auth = RpcAuth(user, password, args.get_list("rpcauth"), cookie)
+    binds = args.get_list("rpcbind") if args.is_set("rpcallowip") and args.is_set("rpcbind") else ["127.0.0.1"]
+    addresses = []
+    for b in binds:
+        host, _, p = b.rpartition(":") if b.count(":") == 1 else (b, "", "")
+        addresses.append((host or b, int(p) if p else port))
+    try:
+        server = HttpRpcServer(table, auth, addresses)
+    except OSError as e:
+        raise InitError(f"Error: Unable to start HTTP server. See debug log for details. ({e})") from None
+    server.start()
+    log.info("HTTP RPC server listening on %s", ", ".join(f"{h}:{p}" for h, p in addresses))
+    return server
+
+
+def fatal(message: str) -> int:
+    import sys
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()
+    return 1
+
+
+__all__ = ["ArgsError", "InitError", "fatal", "run"]

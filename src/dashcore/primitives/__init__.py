@@ -1,0 +1,1 @@
+"""Consensus data structures: transactions and blocks with Bitcoin/Dash serialization."""

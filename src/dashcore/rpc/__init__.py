@@ -1,0 +1,1 @@
+"""JSON-RPC: the protocol and command table (server.py), HTTP (http.py), and the node's commands."""

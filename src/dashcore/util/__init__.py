@@ -1,0 +1,1 @@
+"""Process-wide utilities: options and config file, logging, clock."""

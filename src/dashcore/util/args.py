@@ -1,0 +1,177 @@
+"""Dash-style options: ``-name[=value]`` on the command line and ``dash.conf`` with ``[regtest]`` sections.
+
+Only regtest is supported: the chain must be selected with ``-regtest``, ``-chain=regtest``
+or ``regtest=1`` in the config file, and anything else is a start-up error.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+CHAIN = "regtest"
+DEFAULT_CONF = "dash.conf"
+
+
+class ArgsError(Exception):
+    """A user mistake in the options or config file; the message is shown as is."""
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    help: str = ""
+    value: str = ""  # placeholder shown in -help, e.g. "<port>"
+    hidden: bool = False  # accepted but not listed (options of Dash Core that have no effect here)
+
+
+class ArgsManager:
+    """Options of one process; command-line values win over ``[regtest]``, which wins over the top level."""
+
+    def __init__(self, options: list[Option]):
+        self._options = {o.name: o for o in options}
+        self._cmdline: dict[str, list[str]] = {}
+        self._config: dict[str, list[str]] = {}
+        self._config_section: dict[str, list[str]] = {}
+        self.positional: list[str] = []
+        self.unknown_config: list[str] = []
+        self.config_path = ""
+
+    # -- parsing ---------------------------------------------------------------------------
+
+    def parse_command_line(self, argv: list[str], allow_positional: bool = False) -> None:
+        for i, arg in enumerate(argv):
+            if not arg.startswith("-") or arg == "-":
+                if allow_positional:
+                    self.positional = list(argv[i:])
+                    return
+                raise ArgsError(f"Error parsing command line arguments: Command line contains unexpected token '{arg}', "
+                                "see the -help output for a list of options.")
+            body = arg[2:] if arg.startswith("--") else arg[1:]
+            name, _, value = body.partition("=")
+            has_value = "=" in body
+            if name in ("h", "?"):
+                name = "help"
+            name, value = self._interpret(name, value, has_value, lambda n: f"Invalid parameter -{n}")
+            self._cmdline.setdefault(name, []).append(value)
+
+    def _interpret(self, name: str, value: str, has_value: bool, err) -> tuple[str, str]:
+        if name.startswith("regtest.") and name != "regtest.":
+            name = name[len("regtest."):]
+        if name not in self._options and name.startswith("no") and name[2:] in self._options:
+            if has_value and value not in ("", "0", "1"):
+                raise ArgsError(f"Error parsing command line arguments: Negating of -{name[2:]} is meaningless")
+            return name[2:], "0" if value != "0" else "1"
+        if name not in self._options:
+            raise ArgsError(f"Error parsing command line arguments: {err(name)}")
+        return name, value if has_value else "1"
+
+    def read_config_file(self, datadir: str) -> None:
+        conf = self.get("conf", DEFAULT_CONF)
+        path = conf if os.path.isabs(conf) else os.path.join(datadir, conf)
+        if not os.path.exists(path):
+            if self.is_set("conf"):
+                raise ArgsError(f"Error: Error reading configuration file: specified config file \"{conf}\" could not be opened.")
+            return
+        self.config_path = path
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise ArgsError(f"Error: Error reading configuration file: {e}") from None
+        section = ""
+        for lineno, raw in enumerate(lines, 1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            if line.startswith("[") and line.endswith("]"):
+                section = line[1:-1].strip()
+                continue
+            if "=" not in line:
+                raise ArgsError(f"Error: Error reading configuration file: parse error on line {lineno}: {line}")
+            key, value = (p.strip() for p in line.split("=", 1))
+            if key.startswith("-"):
+                raise ArgsError(f"Error: Error reading configuration file: parse error on line {lineno}: {line}, "
+                                "options in configuration file must be specified without leading -")
+            if "." in key:
+                section, key = key.split(".", 1)[0], key.split(".", 1)[1]
+            if section not in ("", CHAIN):
+                continue  # another chain's section
+            base = key[2:] if key.startswith("no") and key[2:] in self._options else key
+            if base not in self._options:
+                self.unknown_config.append(key)
+                continue
+            value = ("0" if value != "0" else "1") if base != key else value
+            target = self._config_section if section else self._config
+            target.setdefault(base, []).append(value)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def _values(self, name: str) -> list[str]:
+        for source in (self._cmdline, self._config_section, self._config):
+            if name in source:
+                return source[name]
+        return []
+
+    def is_set(self, name: str) -> bool:
+        return bool(self._values(name))
+
+    def get(self, name: str, default: str = "") -> str:
+        values = self._values(name)
+        return values[-1] if values else default
+
+    def get_int(self, name: str, default: int) -> int:
+        value = self.get(name, "")
+        if value == "":
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise ArgsError(f"Error: Invalid value for -{name}: '{value}'") from None
+
+    def get_bool(self, name: str, default: bool = False) -> bool:
+        value = self.get(name, "")
+        if value == "":
+            return default if not self.is_set(name) else True
+        return value.lower() not in ("0", "false", "no", "")
+
+    def get_list(self, name: str) -> list[str]:
+        return list(self._values(name))
+
+    def command_line_args(self) -> list[str]:
+        """The parsed command line again, as ``-name=value`` strings (for a spawned child)."""
+        return [f"-{k}={v}" for k, vs in self._cmdline.items() for v in vs]
+
+    # -- chain and data directory ----------------------------------------------------------
+
+    def select_chain(self) -> None:
+        """Raise ArgsError unless regtest was chosen (and nothing else)."""
+        for other in ("testnet", "devnet"):
+            if self.get_bool(other, False):
+                raise ArgsError(f"Error: only regtest is supported, but -{other} was given.")
+        chain = self.get("chain", "")
+        if chain and chain != CHAIN:
+            raise ArgsError(f"Error: only regtest is supported, but -chain={chain} was given.")
+        if not (chain == CHAIN or self.get_bool("regtest", False)):
+            raise ArgsError("Error: only regtest is supported: start with -regtest, or put regtest=1 in dash.conf.")
+
+    def datadir(self) -> str:
+        """The data directory (which must exist when given with -datadir)."""
+        if self.is_set("datadir"):
+            path = os.path.abspath(os.path.expanduser(self.get("datadir")))
+            if not os.path.isdir(path):
+                raise ArgsError(f"Error: Specified data directory \"{self.get('datadir')}\" does not exist.")
+            return path
+        path = os.path.join(os.path.expanduser("~"), ".dashcore")
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def help_text(self, usage: str) -> str:
+        lines = [usage, "", "Options:", ""]
+        for o in sorted(self._options.values(), key=lambda o: o.name):
+            if o.hidden:
+                continue
+            lines.append(f"  -{o.name}{'=' + o.value if o.value else ''}")
+            lines.append(f"       {o.help}")
+            lines.append("")
+        return "\n".join(lines)

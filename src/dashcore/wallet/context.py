@@ -1,0 +1,119 @@
+"""WalletContext: the wallet process's loaded wallets, its Chain and its options."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+
+from ..interfaces import Chain, Handler, InterfaceError
+from ..util import time as clock
+from ..util.args import ArgsManager
+from .db import WalletDB, WalletDBError
+from .wallet import DEFAULT_KEYPOOL_SIZE, CWallet
+
+log = logging.getLogger("dashcore.wallet")
+
+RPC_WALLET_ERROR = -4
+RPC_WALLET_NOT_FOUND = -18
+RPC_WALLET_ALREADY_LOADED = -35
+
+
+@dataclass
+class WalletContext:
+    chain: Chain
+    args: ArgsManager
+    net_dir: str  # <datadir>/regtest
+    wallets: dict[str, CWallet] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    rpc_handlers: list[Handler] = field(default_factory=list)
+    load_callbacks: list = field(default_factory=list)
+
+    def wallet_dir(self) -> str:
+        if self.args.is_set("walletdir"):
+            return os.path.abspath(self.args.get("walletdir"))
+        wallets = os.path.join(self.net_dir, "wallets")
+        return wallets if os.path.isdir(wallets) else self.net_dir
+
+    def wallet_path(self, name: str) -> str:
+        base = os.path.join(self.wallet_dir(), name) if name else self.wallet_dir()
+        return os.path.join(base, "wallet.dat")
+
+    def keypool_size(self) -> int:
+        return self.args.get_int("keypool", DEFAULT_KEYPOOL_SIZE)
+
+    def open_wallet(self, name: str, create: bool, load_on_startup: bool | None, blank: bool = False) -> CWallet:
+        with self.lock:
+            if create and os.path.exists(self.wallet_path(name)):
+                raise InterfaceError(f"Wallet file verification failed. Failed to create database path "
+                                     f"'{os.path.dirname(self.wallet_path(name))}'. Database already exists.",
+                                     RPC_WALLET_ERROR)
+            if name in self.wallets:
+                raise InterfaceError(f"Wallet file verification failed. Wallet \"{name}\" is already loaded.",
+                                     RPC_WALLET_ALREADY_LOADED)
+            path = self.wallet_path(name)
+            try:
+                db = WalletDB(path, create)
+            except WalletDBError as e:
+                verb = "create" if create else "load"
+                code = RPC_WALLET_ERROR if create else RPC_WALLET_NOT_FOUND
+                raise InterfaceError(f"Wallet file verification failed. Failed to {verb} database path "
+                                     f"'{os.path.dirname(path)}'. {e}", code) from None
+            wallet = CWallet(name, db, self.chain, self.keypool_size())
+            try:
+                if create:
+                    db.set_meta("created", clock.get_time())
+                    db.set_meta("blank", blank)
+                wallet.load_from_db()
+                if not blank:
+                    wallet.top_up_keypool()
+                wallet.attach_chain(new=create)
+            except Exception:
+                wallet.close()
+                raise
+            self.wallets[name] = wallet
+            log.info("loaded wallet %r (%d keys, %d transactions)", name, len(wallet.keys), len(wallet.txs))
+            self._update_startup_setting(name, load_on_startup)
+        for fn in list(self.load_callbacks):
+            fn(wallet)
+        return wallet
+
+    def unload(self, name: str, load_on_startup: bool | None) -> None:
+        with self.lock:
+            wallet = self.wallets.pop(name, None)
+            if wallet is None:
+                raise InterfaceError("Requested wallet does not exist or is not loaded", RPC_WALLET_NOT_FOUND)
+            self._update_startup_setting(name, load_on_startup)
+        for fn in list(wallet.unload_callbacks):
+            fn()
+        wallet.close()
+
+    def _update_startup_setting(self, name: str, load_on_startup: bool | None) -> None:
+        if load_on_startup is None:
+            return
+        names = json.loads(self.chain.get_rw_setting("wallet"))
+        names = [n for n in (names if isinstance(names, list) else []) if isinstance(n, str)]
+        if load_on_startup and name not in names:
+            names.append(name)
+        elif not load_on_startup and name in names:
+            names.remove(name)
+        self.chain.update_rw_setting("wallet", json.dumps(names))
+
+    def startup_wallet_names(self) -> list[str]:
+        names = list(self.args.get_list("wallet"))
+        stored = json.loads(self.chain.get_rw_setting("wallet"))
+        for n in stored if isinstance(stored, list) else []:
+            if isinstance(n, str) and n not in names:
+                names.append(n)
+        return names
+
+    def list_wallet_dir(self) -> list[str]:
+        root = self.wallet_dir()
+        names = []
+        for dirpath, _dirs, files in os.walk(root):
+            if "wallet.dat" in files:
+                rel = os.path.relpath(dirpath, root)
+                names.append("" if rel == "." else rel)
+        return sorted(names)
