@@ -24,6 +24,7 @@ import os
 import select
 import socket
 import struct
+import sys
 import threading
 import time
 
@@ -141,6 +142,7 @@ class Connection:
         self._rview = memoryview(self._rbuf)
         self._r0 = self._r1 = 0  # the unread bytes are _rbuf[_r0:_r1]
         self._big = None  # (buffer, bytes so far) of a frame larger than _rbuf
+        self._spare = None  # the last large frame's buffer, reused once nothing reads it
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -701,7 +703,7 @@ class Connection:
                             self._r0 = self._r1 = 0
                         return codec.read_frame(frame)[0]
                     if size > len(buf):
-                        big = bytearray(size)
+                        big = self._big_buffer(size)
                         big[:have] = view[self._r0:self._r1]
                         self._r0 = self._r1 = 0
                         self._big = (big, have)
@@ -713,6 +715,16 @@ class Connection:
             if n is None:
                 return None
             self._r1 += n
+
+    def _big_buffer(self, size: int):
+        """A buffer for one large frame: the last one again if nothing uses it any more
+        (a fresh megabyte costs more in page faults than in copying)."""
+        spare = self._spare
+        # Referenced only by self._spare and this call's argument: no message reads it.
+        if spare is not None and len(spare) >= size and sys.getrefcount(spare) <= 3:
+            return memoryview(spare)[:size] if len(spare) > size else spare
+        self._spare = bytearray(size)
+        return self._spare
 
     def _read_big(self):
         big, got = self._big

@@ -15,7 +15,7 @@ import weakref
 import pytest
 
 import mpipc
-from mpipc.demo.adder import ADDER, AdderClient, AdderServer, CallbackServer
+from mpipc.demo.adder import ADDER, ECHO, AdderClient, AdderServer, CallbackServer, EchoParams, EchoResults
 from mpipc.transport import Connection
 
 
@@ -140,3 +140,18 @@ def test_remote_exception_carries_type_and_message(pair):
     assert info.value.type_name == "NotImplementedError"
     assert "method 99" in info.value.message
     assert adder.add(2, 2) == 4  # the server keeps serving
+
+
+def test_large_results_still_unread_keep_their_buffer(pair):
+    """Large frames reuse one receive buffer only once nothing reads the last one: results
+    taken but not yet decoded stay intact while more large frames arrive."""
+    client, _ = pair
+    cap = client.bootstrap()
+    first, second = os.urandom(1 << 20), os.urandom(1 << 20)
+    question, content, caps = client.call_raw(cap, ADDER.id, ECHO, EchoParams(data=first))
+    try:
+        assert AdderClient(client, cap).echo(second) == second
+        assert AdderClient(client, cap).echo(second[:-8]) == second[:-8]  # a smaller one
+        assert content.as_struct(EchoResults, cap_table=caps).data == first
+    finally:
+        client._done(question)
