@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import socket
 import statistics
@@ -21,9 +22,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
+import mpipc  # noqa: E402
 from mpipc import codec  # noqa: E402
 from mpipc.demo.adder import AddParams, AdderClient, CallbackServer  # noqa: E402
-from mpipc.transport import Connection  # noqa: E402
 
 MIB = 1 << 20
 
@@ -81,18 +82,49 @@ class Floor:
 
 # ---------------------------------------------------------------- mpipc
 class Mpipc:
+    """A spawned child serving the demo's Adder."""
+
     def __init__(self):
-        parent, child = socket.socketpair()
-        self.proc = subprocess.Popen([sys.executable, "-m", "mpipc.demo", "--serve", str(child.fileno())],
-                                     pass_fds=[child.fileno()],
-                                     env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-        child.close()
-        self.conn = Connection(parent, name="bench")
-        self.adder = AdderClient(self.conn)
+        start = time.perf_counter()
+        self.child = mpipc.spawn([sys.executable, "-m", "mpipc.demo", "--serve"], name="bench",
+                                 env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+        self.adder = AdderClient(self.child.connection)
+        self.adder.add(1, 2)
+        self.spawn_to_first_call = time.perf_counter() - start
+
+    def idle_rss_kib(self) -> int | None:
+        try:
+            with open(f"/proc/{self.child.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            return None
+        return None
 
     def close(self):
-        self.conn.close()
-        self.proc.wait(10)
+        self.child.close()
+
+
+class LogLevel:
+    """mpipc's request/response lines at ``level``, written to /dev/null for real."""
+
+    def __init__(self, level):
+        self.level = level
+
+    def __enter__(self):
+        self.handler = logging.StreamHandler(open(os.devnull, "w"))
+        self.handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logger = logging.getLogger("mpipc")
+        self.old = logger.level
+        logger.addHandler(self.handler)
+        logger.setLevel(self.level)
+
+    def __exit__(self, *exc):
+        logger = logging.getLogger("mpipc")
+        logger.removeHandler(self.handler)
+        logger.setLevel(self.old)
+        self.handler.stream.close()
 
 
 def time_calls(fn, count: int) -> float:
@@ -117,7 +149,7 @@ def run(quick: bool) -> dict:
     # A second client thread, kept alive so its calls run from that thread.
     results: dict[str, list[float]] = {k: [] for k in (
         "floor small", "mpipc add", "mpipc add (2nd thread)", "mpipc callback",
-        "floor 1 MiB", "mpipc 1 MiB echo")}
+        "floor 1 MiB", "mpipc 1 MiB echo", "mpipc add, log debug", "mpipc add, log trace")}
     for _ in range(3):  # warm up
         adder.add(1, 2)
         floor.roundtrip(small)
@@ -130,6 +162,9 @@ def run(quick: bool) -> dict:
         t.join()
         results["mpipc add (2nd thread)"].append(box[0])
         results["mpipc callback"].append(time_calls(lambda: adder.add_with_callback(1, 2, callback), small_n // 2))
+        for level, key in ((logging.DEBUG, "mpipc add, log debug"), (mpipc.TRACE, "mpipc add, log trace")):
+            with LogLevel(level):
+                results[key].append(time_calls(lambda: adder.add(1, 2), small_n))
         results["floor 1 MiB"].append(time_calls(lambda: floor.roundtrip(big), big_n))
         results["mpipc 1 MiB echo"].append(time_calls(lambda: adder.echo(big_data), big_n))
     threads = {}
@@ -142,11 +177,13 @@ def run(quick: bool) -> dict:
         for w in workers:
             w.join()
         threads[n] = n * per / (time.perf_counter() - start)
+    rss = mp.idle_rss_kib()
     mp.close()
     floor.close()
     med = {k: statistics.median(v) for k, v in results.items()}
     return {"median_us": {k: v * 1e6 for k, v in med.items()}, "threads_calls_per_s": threads,
-            "call_frame_bytes": call_frame}
+            "call_frame_bytes": call_frame, "spawn_to_first_call_ms": mp.spawn_to_first_call * 1e3,
+            "idle_child_rss_kib": rss}
 
 
 def report(r: dict) -> None:
@@ -166,8 +203,13 @@ def report(r: dict) -> None:
     mbps = 2 * MIB / (us["mpipc 1 MiB echo"] / 1e6) / 1e6
     print(f"{'floor 1 MiB each way':28} {floor_big:10.1f} {mbps_floor:9.0f} MB/s")
     print(f"{'mpipc 1 MiB echo':28} {us['mpipc 1 MiB echo']:10.1f} {mbps:9.0f} MB/s {mbps / mbps_floor:7.0%} of floor  target ≥ 70%")
+    for key in ("mpipc add, log debug", "mpipc add, log trace"):
+        print(f"{key:28} {us[key]:10.1f} {1e6 / us[key]:10.0f} {us[key] / us['mpipc add']:7.2f}×  "
+              "of mpipc add (logging off)")
     for n, rate in r["threads_calls_per_s"].items():
         print(f"{n} client thread(s): {rate:10.0f} calls/s")
+    print(f"spawn() to the first answered call: {r['spawn_to_first_call_ms']:.0f} ms; "
+          f"idle child RSS: {r['idle_child_rss_kib']} KiB")
 
 
 def main() -> int:
