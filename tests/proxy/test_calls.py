@@ -184,3 +184,35 @@ def test_destroy_on_close_and_release_on_gc(init):
         gc.collect()
         # Released without destroy: the child frees the object all the same.
         assert wait_until(lambda: init.live_counters() == (count0, destroyed0 + 1))
+
+
+def test_our_own_object_comes_back_as_itself(m, store):
+    class Mine(m.Counter):
+        value = 0
+
+        def increment(self, by):
+            self.value += by
+            return self.value
+
+        def get(self):
+            return self.value
+
+    mine = Mine()
+    back = store.echo_holder(m.Holder(label="x", counter=mine, callbacks=[]))
+    assert back.counter is mine and mine.value == 1   # the child called it once, through us
+
+
+def test_threads_share_one_client(store):
+    wrong = []
+
+    def work(k):
+        for i in range(20):
+            if store.add_ints(k, i) != k + i:
+                wrong.append((k, i))
+
+    threads = [threading.Thread(target=work, args=(k * 100,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not any(t.is_alive() for t in threads) and wrong == []
