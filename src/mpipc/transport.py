@@ -77,6 +77,7 @@ class Inbox:
 
 
 _STOP = object()  # posted to a worker's inbox: end the loop
+_TIMEOUT = object()  # what _wait gives when its deadline passes
 
 
 class _Lift:
@@ -122,6 +123,63 @@ class CallContext:
         return value
 
 
+class PendingCall:
+    """A call sent and not yet waited for (``Connection.send``)."""
+
+    def __init__(self, connection: "Connection", question, results_cls, value=None):
+        self.connection = connection
+        self.question = question  # None: it ran in this process, ``_value`` is its result
+        self.results_cls = results_cls
+        self._value = value
+        self._inbox = connection._own_inbox()
+        self._finished = question is None
+
+    def pipeline(self, *transform: int) -> CapRef:
+        """The capability at pointer fields ``transform`` of the results, usable at once."""
+        if self.question is None:
+            raise MpipcError("pipelining on a call that ran in this process: use its result")
+        with self.connection._lock:
+            return self.connection.engine.pipeline(self.question, tuple(transform))
+
+    @property
+    def done(self) -> bool:
+        """The results (or the error) are here, or the call was canceled."""
+        return self._finished or self.question.ready
+
+    def wait(self, timeout: float | None = None):
+        """The results (an instance of ``results_cls``); raises the call's error, or
+        ``TimeoutError`` after ``timeout`` seconds (the call stays pending)."""
+        question, conn = self.question, self.connection
+        if question is None:
+            return self._value
+        if self._finished:
+            raise MpipcError("the call was canceled or its results were already taken")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not conn._wait_for(self._inbox, question, deadline):
+            raise TimeoutError(f"no answer to call {question.id} within {timeout} s")
+        self._finished = True
+        try:
+            if question.error is not None:
+                raise question.error
+            content = question.content
+            if self.results_cls is None or content is None:
+                return content
+            results = content.as_struct(self.results_cls, cap_table=question.result_caps)
+            if log.isEnabledFor(logging.DEBUG):
+                iolog.message("client recv", results)
+            return results
+        finally:
+            conn._done(question)
+
+    def cancel(self) -> None:
+        """Give up on the results: the peer is told (Finish), and may stop the call."""
+        if not self._finished:
+            self._finished = True
+            with self.connection._lock:
+                self.question.waiter = None
+            self.connection._done(self.question)
+
+
 class Connection:
     """One two-party RPC connection over a connected stream socket."""
 
@@ -148,6 +206,7 @@ class Connection:
         os.set_blocking(self._wake_w, False)
         self._woken = False
         self._reader_busy = False  # the reader receives blocking (see _recv_into)
+        self._read_deadline: float | None = None  # when the reader must give up (a timeout)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _RECV_TIMEOUT)
         self._poll = select.poll()
         self._poll.register(sock.fileno(), select.POLLIN)
@@ -174,35 +233,25 @@ class Connection:
         return cap
 
     def call(self, target: CapRef, interface_id: int, method_id: int, params, results_cls=None,
-             caps=None):
-        """Call a method and wait for its results (an instance of ``results_cls``)."""
-        debug = log.isEnabledFor(logging.DEBUG)
-        if debug:
-            iolog.message("client send", params)
-        question, content, result_caps = self.call_raw(target, interface_id, method_id, params, caps)
-        if question is None:  # ran locally
-            return content
+             caps=None, timeout: float | None = None):
+        """Call a method and wait for its results (an instance of ``results_cls``).
+
+        With ``timeout`` (seconds), a call not answered in time is canceled (a Finish
+        tells the peer) and raises ``TimeoutError``.
+        """
+        pending = self.send(target, interface_id, method_id, params, results_cls, caps)
         try:
-            if results_cls is None or content is None:
-                return content
-            results = content.as_struct(results_cls, cap_table=result_caps)
-            if debug:
-                iolog.message("client recv", results)
-            return results
-        finally:
-            self._done(question)
+            return pending.wait(timeout)
+        except TimeoutError:
+            pending.cancel()
+            raise
 
-    def _done(self, question) -> None:
-        """Let the engine finish a question (a Finish goes out unless none is needed)."""
-        self._lock.acquire()
-        self.engine.done(question)
-        if self.engine.outbox:
-            self._send_locked()
-        else:
-            self._lock.release()
-
-    def call_raw(self, target, interface_id, method_id, params, caps=None):
-        """Call and wait; gives (question, results AnyPointer, result caps); ``done`` the question after."""
+    def send(self, target: CapRef, interface_id: int, method_id: int, params, results_cls=None,
+             caps=None) -> "PendingCall":
+        """Send a call and return at once; ``wait()`` for its results, ``pipeline()`` on them
+        meanwhile, or ``cancel()`` it. A call on a capability of this process runs now."""
+        if log.isEnabledFor(logging.DEBUG):
+            iolog.message("client send", params)
         inbox = self._own_inbox()
         self._lock.acquire()
         try:
@@ -210,12 +259,11 @@ class Connection:
             for cap in caps or ():
                 writer.add(cap)
             outcome = self.engine.call(target, interface_id, method_id, params, writer)
+            embargo = None
             if isinstance(outcome, ev.LocalCall):
                 if outcome.embargo is not None and not outcome.embargo.released:
                     outcome.embargo.waiters.append(inbox)
                     embargo = outcome.embargo
-                else:
-                    embargo = None
             else:
                 outcome.waiter = inbox
         except BaseException:
@@ -227,12 +275,30 @@ class Connection:
                 self._wait_for(inbox, embargo)
                 if embargo.error is not None:
                     raise embargo.error
-            return None, self._run_local(outcome, params, caps), None
-        self._wait_for(inbox, outcome)
-        if outcome.error is not None:
-            self._done(outcome)
-            raise outcome.error
-        return outcome, outcome.content, outcome.result_caps
+            return PendingCall(self, None, results_cls, self._run_local(outcome, params, caps))
+        return PendingCall(self, outcome, results_cls)
+
+    def call_raw(self, target, interface_id, method_id, params, caps=None):
+        """Call and wait; gives (question, results AnyPointer, result caps); ``_done`` the
+        question after (None for a call that ran locally, whose value is the second)."""
+        pending = self.send(target, interface_id, method_id, params, None, caps)
+        question = pending.question
+        if question is None:
+            return None, pending._value, None
+        self._wait_for(pending._inbox, question)
+        if question.error is not None:
+            self._done(question)
+            raise question.error
+        return question, question.content, question.result_caps
+
+    def _done(self, question) -> None:
+        """Let the engine finish a question (a Finish goes out unless none is needed)."""
+        self._lock.acquire()
+        self.engine.done(question)
+        if self.engine.outbox:
+            self._send_locked()
+        else:
+            self._lock.release()
 
     def thread_context(self) -> tuple[CapRef, ThreadServer]:
         """``(thread, callbackThread)`` for the Context of a call from this thread.
@@ -429,8 +495,9 @@ class Connection:
             return False
         return True
 
-    def _wait_for(self, inbox: Inbox, wanted) -> None:
-        """Wait until ``wanted`` is posted to ``inbox``, running the calls posted meanwhile.
+    def _wait_for(self, inbox: Inbox, wanted, deadline: float | None = None) -> bool:
+        """Wait until ``wanted`` is posted to ``inbox``, running the calls posted meanwhile;
+        False if ``deadline`` (a ``time.monotonic()`` value) came first.
 
         Calls run here nest: one may make a call of its own and wait on the same inbox,
         so what is for an outer wait is kept and put back for it.
@@ -438,9 +505,11 @@ class Connection:
         others = []
         try:
             while True:
-                item = self._wait(inbox, CALLER)
+                item = self._wait(inbox, CALLER, deadline)
                 if item is wanted:
-                    return
+                    return True
+                if item is _TIMEOUT:
+                    return False
                 if type(item) is ev.IncomingCall:
                     self._serve(item)
                 elif item is _STOP:
@@ -453,8 +522,9 @@ class Connection:
                     inbox.items.extendleft(reversed(others))
 
     # ------------------------------------------------------------------ leader/follower
-    def _wait(self, inbox: Inbox, rank: int):
-        """Wait for the next item of ``inbox``, reading the socket when the role is ours to take."""
+    def _wait(self, inbox: Inbox, rank: int, deadline: float | None = None):
+        """Wait for the next item of ``inbox``, reading the socket when the role is ours to
+        take; ``_TIMEOUT`` if ``deadline`` passes first."""
         lock = self._lock
         lock.acquire()
         outer_rank = inbox.rank  # a worker waiting for a return inside a call it serves
@@ -474,13 +544,17 @@ class Connection:
                     if self.engine.outbox:
                         self._flush_holding_lock()
                         continue
+                if deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return _TIMEOUT
                 wait = 0.0 if rank == CALLER and self._reader is None else self._may_read(inbox)
                 if wait == 0.0:
-                    self._read_once(inbox)
+                    self._read_once(inbox, deadline)
                 else:
                     inbox.timed = wait is not None
                     inbox.sleeping = True
-                    inbox.cond.wait(wait)
+                    inbox.cond.wait(wait if deadline is None else left if wait is None else min(wait, left))
                     inbox.sleeping = inbox.timed = False
         finally:
             self._waiting.remove(inbox)
@@ -530,10 +604,12 @@ class Connection:
         if best is not None and not best.timed and self._may_read(best) == 0.0:
             best.cond.notify()
 
-    def _read_once(self, inbox: Inbox) -> None:
-        """Hold the read role for one frame (lock held on entry and exit, not while reading)."""
+    def _read_once(self, inbox: Inbox, deadline: float | None = None) -> None:
+        """Hold the read role for one frame (lock held on entry and exit, not while reading),
+        or until ``deadline``."""
         lock = self._lock
         self._reader = inbox
+        self._read_deadline = deadline
         rank = inbox.rank
         self._reader_busy = rank == CALLER or (
             rank == WORKER and time.monotonic() - self._last_worker_active < BUSY_WINDOW)
@@ -746,19 +822,24 @@ class Connection:
         first costs 10-15 µs a round trip); an idle reader waits in ``poll`` on the
         socket and the wake pipe, so it costs nothing and wakes at once.
         """
-        busy = self._reader_busy
-        if busy:
+        deadline = self._read_deadline
+        if self._reader_busy:
             while True:
                 try:
                     n = self.sock.recv_into(view)
                 except BlockingIOError:  # SO_RCVTIMEO passed
                     if self._woken or self._closed:
                         break
+                    if deadline is not None and time.monotonic() >= deadline:
+                        return None
                     continue
                 if not n:
                     raise EOFError("connection closed" if self._closed else "end of stream")
                 return n
-        for fd, _ in self._poll.poll():
+        ready = self._poll.poll(None if deadline is None else max(0, (deadline - time.monotonic()) * 1000))
+        if not ready:
+            return None  # the deadline passed
+        for fd, _ in ready:
             if fd == self._wake_r:
                 try:
                     os.read(self._wake_r, 4096)

@@ -30,11 +30,17 @@ class Method:
         fields = {f.name: f for f in S.nodes[m.param_struct_type].struct.fields}
         self.context_index = fields["context"].slot.offset if "context" in fields else None
 
-    def __call__(self, conn: Connection, cap, **params):
+    def params(self, conn: Connection, **params):
         if self.context_index is not None:
             thread, callback = conn.thread_context()
             params["context"] = Context(thread=thread, callbackThread=callback)
-        return conn.call(cap, self.iface, self.id, self.Params(**params), self.Results)
+        return self.Params(**params)
+
+    def __call__(self, conn: Connection, cap, timeout=None, **params):
+        return conn.call(cap, self.iface, self.id, self.params(conn, **params), self.Results, timeout=timeout)
+
+    def send(self, conn: Connection, cap, **params):
+        return conn.send(cap, self.iface, self.id, self.params(conn, **params), self.Results)
 
 
 CONSTRUCT = Method("TInit", "construct")

@@ -190,3 +190,33 @@ def test_worker_threads_end_with_the_connection():
     while time.monotonic() < deadline and set(threading.enumerate()) - before:
         time.sleep(0.02)
     assert not (set(threading.enumerate()) - before)
+
+
+def test_send_then_wait_and_pipelining(child):
+    conn, init, _ = child
+    made = MAKE_SVC.send(conn, init)
+    # A call pipelined on the Svc that makeSvc has not returned yet.
+    pipelined = WHOAMI.send(conn, made.pipeline(0))
+    assert pipelined.wait(10).result.startswith("test/MainThread:")
+    assert made.done and made.wait(10).result is not None
+
+
+def test_a_timeout_cancels_the_call_and_the_connection_goes_on(child):
+    conn, _, svc = child
+    start = time.monotonic()
+    with pytest.raises(TimeoutError):
+        SLEEP(conn, svc, seconds=0.5, tag=1, timeout=0.1)
+    assert time.monotonic() - start < 0.4
+    # The canceled call still runs to its end in the child; calls after it are answered.
+    assert SLEEP(conn, svc, seconds=0, tag=2, timeout=5).result.startswith("2:")
+
+
+def test_wait_with_a_timeout_keeps_the_call_pending(child):
+    conn, _, svc = child
+    pending = SLEEP.send(conn, svc, seconds=0.3, tag=3)
+    with pytest.raises(TimeoutError):
+        pending.wait(0.05)
+    assert not pending.done
+    assert pending.wait(5).result.startswith("3:")
+    with pytest.raises(mpipc.MpipcError, match="already taken"):
+        pending.wait(1)
