@@ -122,6 +122,11 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
     finally:
         if server is not None:
             server.stop()
+        if chainstate is not None and chainstate.active:
+            with chainstate.cs_main:
+                locator = chainstate.locator()
+            signals.enqueue("chain_state_flushed", locator)
+            signals.sync()
         for client in clients:
             try:
                 client.flush()

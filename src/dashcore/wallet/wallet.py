@@ -103,8 +103,10 @@ class CWallet(ChainNotifications):
 
     def attach_chain(self, new: bool) -> None:
         """Register for notifications, then catch up with the chain (a new wallet starts at the tip)."""
-        self._handler = self.chain.handle_notifications(self)
+        # Registered under the lock: notifications for blocks after the rescan's end wait for it
+        # (and a block notified twice is harmless: block_connected is idempotent).
         with self.lock:
+            self._handler = self.chain.handle_notifications(self)
             tip_height = self.chain.get_height() or 0
             if new:
                 self.last_block_hash = self.chain.get_block_hash(tip_height)
@@ -336,7 +338,8 @@ class CWallet(ChainNotifications):
         pass
 
     def chain_state_flushed(self, locator: list[bytes]) -> None:
-        pass
+        with self.lock:
+            self._write_best_block()
 
     def block_until_synced(self) -> None:
         """Wait until the wallet has heard of the chain's current tip (called without self.lock)."""
