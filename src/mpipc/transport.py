@@ -326,11 +326,11 @@ class Connection:
         return thread, server
 
     def release(self, cap: CapRef) -> None:
-        """Drop a capability received from the peer (sends its Release now)."""
-        with self._lock:
-            if hasattr(cap, "close") and getattr(cap, "engine", None) is self.engine:
-                cap.close()
-        self._flush()
+        """Drop a capability received from the peer, or pipelined on a call: its Release
+        (or the call's Finish, once nothing else holds it) goes now."""
+        self._lock.acquire()
+        self.engine.release(cap)
+        self._send_locked()
 
     def close(self) -> None:
         """Close the socket, fail what is outstanding, and join this connection's threads."""

@@ -1,14 +1,14 @@
-"""Return.noFinishNeeded: results without capabilities need no Finish (rpc.capnp, Return)."""
+"""Question lifetimes: noFinishNeeded (rpc.capnp, Return), releases of pipelined caps, params that fail to encode."""
 
 from __future__ import annotations
 
 import pytest
 
-from mpipc import ProtocolError, codec
+from mpipc import EncodeError, ProtocolError, codec
 from mpipc.demo.adder import ADD, ADDER, AddParams, AddResults, AdderServer
 from mpipc.rpc import events as ev
 from mpipc.rpc import messages as M
-from mpipc.rpc.engine import RpcEngine
+from mpipc.rpc.engine import CapWriter, RpcEngine
 
 
 def _deliver(src: RpcEngine, dst: RpcEngine) -> tuple[list, list]:
@@ -82,3 +82,46 @@ def test_may_hold_caps_follows_the_schema():
     assert rpc_payload.may_hold_caps is True  # AnyPointer content
     assert rpc_finish.may_hold_caps is False
     assert AddResults.may_hold_caps is False
+
+
+def test_release_of_a_pipelined_capability_lets_the_question_finish(pair):
+    client, server, cap = pair
+    _deliver(client, server)  # what the bootstrap left (its Finish)
+    question = client.call(cap, ADDER.id, ADD, AddParams(a=1, b=1))
+    piped = client.pipeline(question, (0,))
+    client.done(question)
+    sent, _ = _deliver(client, server)
+    finishes = lambda msgs: [m.finish.questionId for m in msgs if m.which == "finish"]  # noqa: E731
+    assert question.id not in finishes(sent)  # the pipelined cap still holds the question
+    client.release(piped)
+    sent, _ = _deliver(client, server)
+    assert finishes(sent) == [question.id]
+    client.release(piped)  # twice is harmless
+    assert client.take_outbox() == []
+
+
+def test_release_of_a_resolved_pipelined_capability_releases_its_import(pair):
+    client, server, cap = pair
+    question = client.call(cap, ADDER.id, ADD, AddParams(a=1, b=1))
+    piped = client.pipeline(question, ())
+    _, events = _deliver(client, server)
+    (call,) = [e for e in events if isinstance(e, ev.IncomingCall)]
+    server.return_results(call.answer, codec.Cap(0), caps=[AdderServer()])  # the results are a cap
+    _deliver(server, client)  # the results carry a capability: the pipelined cap resolves to it
+    client.done(question)
+    client.release(piped)
+    sent, _ = _deliver(client, server)
+    assert "release" in [m.which for m in sent]
+
+
+def test_params_that_cannot_be_encoded_leave_no_question_or_export(pair):
+    client, server, cap = pair
+    _deliver(client, server)
+    questions, exports = len(list(client.questions)), len(list(client.exports))
+    writer = CapWriter(client)
+    writer.add(AdderServer())  # an export made for the params
+    with pytest.raises(EncodeError):
+        client.call(cap, ADDER.id, ADD, AddParams(a="two", b=1), writer)
+    assert len(list(client.questions)) == questions
+    assert len(list(client.exports)) == exports
+    assert client.take_outbox() == []

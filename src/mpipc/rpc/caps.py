@@ -104,7 +104,7 @@ class ImportCap(CapRef):
 class PipelineCap(CapRef):
     """A capability at ``transform`` of one of our questions' results, before or after it returns."""
 
-    __slots__ = ("engine", "question", "transform", "resolution", "embargo", "calls_made")
+    __slots__ = ("engine", "question", "transform", "resolution", "embargo", "calls_made", "dropped")
 
     def __init__(self, engine, question, transform: tuple):
         self.engine = engine
@@ -113,6 +113,7 @@ class PipelineCap(CapRef):
         self.resolution: CapRef | None = None
         self.embargo = None
         self.calls_made = False
+        self.dropped = False  # its hold on the question was given up (release)
 
     def resolved(self) -> CapRef:
         cap = self
@@ -122,7 +123,7 @@ class PipelineCap(CapRef):
 
     def __del__(self):
         engine = self.engine
-        if engine is not None and self.resolution is None:
+        if engine is not None and self.resolution is None and not self.dropped:
             engine.schedule_pipeline_drop(self.question)
 
     def __repr__(self):

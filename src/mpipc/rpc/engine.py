@@ -172,12 +172,29 @@ class RpcEngine:
         question = Question()
         question.id = self.questions.add(question)
         question.yourself = yourself
-        if type(cap) is ImportCap and not yourself:  # the usual call: from a template
-            cap.calls_made = True
-            self.outbox.append(fastpath.encode_call(question.id, cap.entry.import_id, interface_id,
-                                                    method_id, params, writer))
-            question.param_exports = writer.exports
-            return question
+        try:
+            if type(cap) is ImportCap and not yourself:  # the usual call: from a template
+                cap.calls_made = True
+                self.outbox.append(fastpath.encode_call(question.id, cap.entry.import_id, interface_id,
+                                                        method_id, params, writer))
+            else:
+                call = M.Call(
+                    questionId=question.id,
+                    target=self._call_target(cap),
+                    interfaceId=interface_id,
+                    methodId=method_id,
+                    params=M.Payload(content=params, capTable=writer.descriptors),
+                    sendResultsTo=M.SendResultsTo(which=_SRT_YOURSELF if yourself else _SRT_CALLER),
+                )
+                self._send(M.Message(call=call), writer)
+        except Exception:
+            # Params that cannot be encoded: nothing was sent, so nothing is kept.
+            self.questions.pop(question.id)
+            for export_id in writer.exports:
+                self._release_export(export_id, 1)
+            raise
+        question.param_exports = writer.exports
+        return question
         call = M.Call(
             questionId=question.id,
             target=self._call_target(cap),
@@ -369,6 +386,26 @@ class RpcEngine:
             entry.cap_ref = weakref.ref(cap)
         entry.remote_refs += 1
         return cap
+
+    def release(self, cap: CapRef) -> None:
+        """The user is done with ``cap``: release what it holds of the peer's, now.
+
+        An import sends its Release; a pipelined capability gives up its hold on the
+        question (whose Finish may then go); a resolved promise releases what it
+        resolved to as well.
+        """
+        while cap is not None and getattr(cap, "engine", None) is self:
+            nxt = getattr(cap, "resolution", None)
+            if isinstance(cap, ImportCap):
+                cap.close()
+            elif isinstance(cap, PipelineCap) and nxt is None and not cap.dropped:
+                cap.dropped = True
+                question = cap.question
+                if question.pipelines is not None and question.pipelines.get(cap.transform) is cap:
+                    del question.pipelines[cap.transform]
+                question.holders -= 1
+                self._maybe_finish(question)
+            cap = nxt
 
     def release_import(self, cap: ImportCap) -> None:
         """The user closed an import: release every reference the peer gave us."""
