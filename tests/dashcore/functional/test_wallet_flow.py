@@ -126,6 +126,11 @@ def test_kill9_while_mining_keeps_every_reported_block(fresh_node):
         miner.join()
     assert seen, "no block was mined"
     node.start(["-disablewallet"])
+    try:
+        node.rpc.getbalance()
+        raise AssertionError("wallet RPC answered with -disablewallet")
+    except JSONRPCException as e:
+        assert (e.code, e.message) == (-32601, "Method not found")
     height = node.rpc.getblockcount()
     assert height >= seen[-1][0]
     for h, block_hash in seen:
