@@ -163,3 +163,38 @@ def test_tcp_needs_the_cookie(tmp_path, caplog):
 def test_connect_to_nothing_is_a_clear_error(tmp_path):
     with pytest.raises(mpipc.MpipcError, match="cannot connect"):
         connect(f"unix:{tmp_path / 'none.sock'}")
+
+
+def test_a_parent_killed_during_a_callback_ends_its_child():
+    """The child is waiting for a callback's return when its parent is killed: it gets
+    Disconnected, and serve_spawned ends the process."""
+    import subprocess
+
+    middle = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "middle.py")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        child_pid = int(middle.stdout.readline())
+        assert middle.stdout.readline().strip() == "in callback"
+        os.kill(middle.pid, signal.SIGKILL)
+        middle.wait(5)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child_pid, 0)
+            except ProcessLookupError:
+                break
+            # A zombie until init reaps it: look at its state.
+            try:
+                with open(f"/proc/{child_pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        break
+            except FileNotFoundError:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(child_pid, signal.SIGKILL)
+            pytest.fail("the child outlived its killed parent by 5 s")
+    finally:
+        if middle.poll() is None:
+            middle.kill()
+            middle.wait()
