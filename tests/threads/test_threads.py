@@ -170,8 +170,13 @@ def test_a_context_naming_no_thread_is_a_clear_error_until_a_pool_is_made():
         server.close()
 
 
-def test_worker_threads_end_with_the_connection():
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_worker_threads_and_descriptors_end_with_the_connection():
     before = set(threading.enumerate())
+    fds_before = _open_fds()
     a, b = socket.socketpair()
     from .service import InitServer
     server = Connection(b, bootstrap=InitServer(), name="srv")
@@ -190,6 +195,7 @@ def test_worker_threads_end_with_the_connection():
     while time.monotonic() < deadline and set(threading.enumerate()) - before:
         time.sleep(0.02)
     assert not (set(threading.enumerate()) - before)
+    assert _open_fds() == fds_before  # sockets and wake pipes are all closed
 
 
 def test_send_then_wait_and_pipelining(child):
