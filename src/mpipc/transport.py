@@ -32,7 +32,7 @@ from . import codec
 from . import log as iolog
 from .errors import DecodeError, Disconnected, MpipcError, ProtocolError, RemoteError
 from .rpc import events as ev
-from .rpc.caps import AnswerPipelineCap, BrokenCap, CapRef, LocalCap
+from .rpc.caps import AnswerPipelineCap, BrokenCap, CapRef, ImportCap, LocalCap
 from .rpc.engine import CapWriter, RpcEngine
 from .threads import (
     MAKE_THREAD,
@@ -49,6 +49,7 @@ log = logging.getLogger("mpipc")
 GRACE = 0.005
 RECV_TIMEOUT = 0.02  # how soon a busy reader blocked in recv notices it was woken
 BUSY_WINDOW = 0.1  # a worker active this recently reads as a busy reader
+HOLD_REFS = 1024  # callbackThread references kept before one Release lets them go
 _RECV_TIMEOUT = struct.pack("ll", 0, int(RECV_TIMEOUT * 1e6))
 MAX_FRAME_BYTES = 1 << 30
 _HEADER2 = struct.Struct("<II")
@@ -64,7 +65,7 @@ class Inbox:
     WORKER while a worker waits for its next call, BACKGROUND for the idle reader.
     """
 
-    __slots__ = ("items", "cond", "rank", "name", "timed", "stop", "sleeping")
+    __slots__ = ("items", "cond", "rank", "name", "timed", "stop", "sleeping", "held")
 
     def __init__(self, lock, name: str = ""):
         self.items: collections.deque = collections.deque()
@@ -74,6 +75,7 @@ class Inbox:
         self.timed = False  # asleep with a timeout: it will look again by itself
         self.stop = False  # a worker asked to end once it is idle
         self.sleeping = False  # its thread is in cond.wait: a post must notify it
+        self.held: dict = {}  # callbackThreads of the calls routed here, kept (see _hold)
 
 
 _STOP = object()  # posted to a worker's inbox: end the loop
@@ -195,6 +197,7 @@ class Connection:
         self._waiting: list[Inbox] = []
         self._last_priority_read = 0.0
         self._last_priority_inbox: Inbox | None = None
+        self._last_worker_inbox: Inbox | None = None  # the worker that took the last call
         self._last_worker_active = 0.0
         self._rbuf = bytearray(1 << 16)  # frames come in here, several at a time
         self._rview = memoryview(self._rbuf)
@@ -474,6 +477,7 @@ class Connection:
         """The peer let go of a capability of ours (lock held): a worker it made ends."""
         server = getattr(cap, "server", None)
         if type(server) is ThreadServer and server.worker and server.connection is self:
+            server.inbox.held.clear()  # released once no call in progress refers to them
             self._post(server.inbox, _STOP)
 
     def _own_inbox(self) -> Inbox:
@@ -560,6 +564,7 @@ class Connection:
             self._waiting.remove(inbox)
             if rank == WORKER:
                 self._last_worker_active = time.monotonic()
+                self._last_worker_inbox = inbox
             inbox.rank = outer_rank
             if self._reader is None:
                 self._offer_role()
@@ -588,6 +593,10 @@ class Connection:
             if self._rank(other) > rank:
                 return GRACE
         if rank == WORKER:
+            busiest = self._last_worker_inbox
+            if busiest is not None and busiest is not inbox and busiest in self._waiting:
+                # The worker that took the last call reads: the next is likely its own.
+                return GRACE
             # A worker that itself read as a caller (a callback it made) need not wait.
             last = 0.0 if self._last_priority_inbox is inbox else self._last_priority_read
         else:
@@ -726,7 +735,24 @@ class Connection:
             self._route(self.engine.return_exception(call.answer, MpipcError(
                 f"the call's Context names {thread!r}, not a thread this side made")))
             return
+        if type(call.callback_thread) is ImportCap:
+            self._hold(server.inbox, call.callback_thread)
         self._post(server.inbox, call)
+
+    def _hold(self, inbox: Inbox, cap: ImportCap) -> None:
+        """Keep a caller's callbackThread while the thread it was sent to lives (lock held).
+
+        A libmultiprocess caller sends its callbackThread with every call; dropping it
+        after each call would cost a Release frame per call. Held, the references add
+        up in one import and go in one Release when the thread ends (or every
+        ``HOLD_REFS`` calls).
+        """
+        held = inbox.held
+        key = cap.entry.import_id
+        if cap.entry.remote_refs >= HOLD_REFS:
+            held.pop(key, None)  # let go: released once the calls using it are done
+        elif held.get(key) is not cap:
+            held[key] = cap
 
     def _post(self, inbox: Inbox, item) -> None:
         inbox.items.append(item)
