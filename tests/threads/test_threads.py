@@ -226,3 +226,38 @@ def test_wait_with_a_timeout_keeps_the_call_pending(child):
     assert pending.wait(5).result.startswith("3:")
     with pytest.raises(mpipc.MpipcError, match="already taken"):
         pending.wait(1)
+
+
+def test_a_callers_callback_thread_is_not_released_after_every_call():
+    """libmultiprocess callers send their callbackThread with each call: the worker keeps
+    it (no Release frame per call) and lets it go when the calling thread ends."""
+    from .service import InitServer
+    a, b = socket.socketpair()
+    server = Connection(b, bootstrap=InitServer(), name="srv")
+    client, init = connect_client(a)
+    try:
+        svc = MAKE_SVC(client, init).result
+        seen = []
+        decode = client.engine.decode
+        client.engine.decode = lambda segments: seen.append(decode(segments)) or seen[-1]
+        exports = []
+
+        def calls():
+            for _ in range(30):
+                WHOAMI(client, svc)
+            exports.append(len(list(client.engine.exports)))
+
+        t = threading.Thread(target=calls)
+        t.start()
+        t.join(10)
+        assert [m.which for m in seen].count("release") == 0
+        # The thread is gone: its worker ends, and the callbackThread it held is released.
+        deadline = time.monotonic() + 5
+        while len(list(client.engine.exports)) >= exports[0] and time.monotonic() < deadline:
+            WHOAMI(client, svc)  # keeps frames flowing; the Release rides along
+            time.sleep(0.01)
+        assert len(list(client.engine.exports)) < exports[0]
+        assert any(m.which == "release" for m in seen)
+    finally:
+        client.close()
+        server.close()
