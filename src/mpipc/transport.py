@@ -358,6 +358,12 @@ class Connection:
             except OSError:
                 pass
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     @property
     def alive(self) -> bool:
         return self._error is None and not self._closed
