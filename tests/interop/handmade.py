@@ -1,24 +1,22 @@
-"""libmultiprocess's example interfaces (Init, Calculator, Printer, ThreadMap, Thread) served and called with mpipc.
+"""libmultiprocess's example interfaces called and served by hand on mpipc's Connection API.
 
-Shared by the interop tests and by the programs ``py_mpcalculator.py`` /
-``py_mpprinter.py`` that C++ ``mpexample`` spawns in their place.
+For the wire-level tests (test_wire.py): params built by hand, so a test can name any
+thread in a call's Context (or none), and see the capabilities the C++ side sends.
+Servers here take no part in the 1:1 threading (no ``mpipc_context_field``): their
+calls run on the connection's worker. Users write the generated classes instead
+(test_client.py, py_mpcalculator.py).
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import re
 import threading
 
 from mpipc import codec, schema
 from mpipc.transport import CallContext, Connection
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-# The example schemas rewritten from their ids (tests/rpc/wire/README.md).
-SCHEMAS = os.path.join(os.path.dirname(HERE), "rpc", "schemas")
-log = logging.getLogger("interop.example")  # silent unless a program gives it a handler
-EXAMPLE = schema.load([os.path.join(SCHEMAS, n) for n in ("init.capnp", "calculator.capnp", "printer.capnp")])
+from .support import SCHEMA
+
+EXAMPLE = schema.load(SCHEMA)
 
 
 class Method:
@@ -48,7 +46,6 @@ class Method:
 
 CONSTRUCT = Method("InitInterface", "construct")
 MAKE_CALCULATOR = Method("InitInterface", "makeCalculator")
-MAKE_PRINTER = Method("InitInterface", "makePrinter")
 MAKE_THREAD = Method("ThreadMap", "makeThread")
 MAKE_POOL = Method("ThreadMap", "makePool")
 GET_NAME = Method("Thread", "getName")
@@ -101,7 +98,6 @@ class ThreadMapServer(Served):
 
     def make_thread(self, ctx):
         thread = ThreadServer(ctx.params(MAKE_THREAD.Params).name or f"thread-{len(self.made)}")
-        log.info("makeThread %r", thread.name)
         self.made.append(thread)
         return MAKE_THREAD.Results(result=thread)
 
@@ -120,14 +116,12 @@ def check_context(context, threads) -> None:
 
 
 class PrinterServer(Served):
-    """A Printer: keeps what it is asked to print (and writes it to ``out``, if given)."""
+    """A Printer: keeps what it is asked to print, and the Context of each call."""
 
     handlers = {PRINT.key: "print", PRINTER_DESTROY.key: "destroy"}
 
-    def __init__(self, threads=None, out=None, prefix: str = ""):
+    def __init__(self, threads=None):
         self.threads = threads  # callable giving the threads a call may name; None: any
-        self.out = out
-        self.prefix = prefix
         self.printed: list[str] = []
         self.contexts: list = []
         self.destroyed = threading.Event()
@@ -143,100 +137,8 @@ class PrinterServer(Served):
         if self.on_print is not None:
             self.on_print(params.text)
         self.printed.append(params.text)
-        log.info("print %r", params.text)
-        if self.out is not None:
-            self.out.write(self.prefix + params.text)
-            self.out.flush()
         return PRINT.Results()
 
     def destroy(self, ctx):
         self.destroyed.set()
-        log.info("printer destroyed")
         return PRINTER_DESTROY.Results()
-
-
-_EQUATION = re.compile(r"\s*(-?\d+)\s*([-+*/])\s*(-?\d+)\s*")
-
-
-def solve(eqn: str) -> str:
-    """What our calculator prints for an equation: ``a op b = result``."""
-    match = _EQUATION.fullmatch(eqn)
-    if match is None:
-        raise ValueError(f"cannot solve {eqn!r}")
-    a, op, b = int(match[1]), match[2], int(match[3])
-    if op == "/" and b == 0:
-        raise ZeroDivisionError(f"{eqn}: division by zero")
-    value = {"+": a + b, "-": a - b, "*": a * b, "/": a // b if b else 0}[op]
-    return f"{a}{op}{b} = {value}\n"
-
-
-class CalculatorServer(Served):
-    """Our Calculator: solves ``a op b`` and prints the result through the client's Printer.
-
-    The print is a callback into the caller: its ``context.thread`` is the caller's
-    ``callbackThread`` (so it runs on the very thread waiting for ``solveEquation``),
-    and our own Thread is its ``callbackThread``, as libmultiprocess does.
-    """
-
-    handlers = {SOLVE.key: "solve_equation", CALC_DESTROY.key: "destroy"}
-
-    def __init__(self, init: "InitServer", printer):
-        self.init = init
-        self.printer = printer
-        self.callback_thread = ThreadServer("calculator-callback")
-
-    def _context(self, ctx, params):
-        check_context(params.context, self.init.threads())
-        return Context(thread=params.context.callbackThread, callbackThread=self.callback_thread)
-
-    def solve_equation(self, ctx):
-        params = ctx.params(SOLVE.Params)
-        context = self._context(ctx, params)
-        text = solve(params.eqn)
-        log.info("solveEquation %r: %r", params.eqn, text)
-        call(ctx.connection, self.printer, PRINT, context=context, text=text)
-        return SOLVE.Results()
-
-    def destroy(self, ctx):
-        # Destroying the calculator destroys the printer client it holds: a destroy
-        # call back to the printer's host, then the release of its capability.
-        params = ctx.params(CALC_DESTROY.Params)
-        printer, self.printer = self.printer, None
-        log.info("calculator destroyed")
-        if printer is not None:
-            call(ctx.connection, printer, PRINTER_DESTROY, context=self._context(ctx, params))
-            ctx.connection.release(printer)
-        return CALC_DESTROY.Results()
-
-
-class InitServer(Served):
-    """The Init a spawned example program serves: construct, makeCalculator, makePrinter."""
-
-    handlers = {CONSTRUCT.key: "construct", MAKE_CALCULATOR.key: "make_calculator",
-                MAKE_PRINTER.key: "make_printer"}
-
-    def __init__(self, out=None, prefix: str = ""):
-        self.thread_map = ThreadMapServer()
-        self.peer_thread_map = None
-        self.out = out
-        self.prefix = prefix
-
-    def threads(self):
-        return self.thread_map.made
-
-    def construct(self, ctx):
-        log.info("construct")
-        self.peer_thread_map = ctx.params(CONSTRUCT.Params).threadMap
-        return CONSTRUCT.Results(threadMap=self.thread_map)
-
-    def make_calculator(self, ctx):
-        params = ctx.params(MAKE_CALCULATOR.Params)
-        check_context(params.context, self.threads())
-        log.info("makeCalculator")
-        return MAKE_CALCULATOR.Results(result=CalculatorServer(self, params.print))
-
-    def make_printer(self, ctx):
-        params = ctx.params(MAKE_PRINTER.Params)
-        check_context(params.context, self.threads())
-        log.info("makePrinter")
-        return MAKE_PRINTER.Results(result=PrinterServer(self.threads, self.out, self.prefix))
