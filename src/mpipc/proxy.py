@@ -538,6 +538,20 @@ class ProxyServer:
         return f"{type(self).__name__}({self.impl!r})"
 
 
+class _OnwardServer(ProxyServer):
+    """Serves a client of another connection's object to this connection (each hop makes
+    its own Context). The peer's ``destroy`` ends the peer's use only: it is not passed on,
+    since the object has other users (this process holds the client); it is destroyed when
+    its client here is closed."""
+
+    def mpipc_dispatch(self, ctx) -> Any:
+        m = self._table.get((ctx.interface_id, ctx.method_id))
+        if m is not None and m.capnp_name == "destroy":
+            ctx.params(m.params_cls)
+            return m.make_results(None)
+        return _dispatch(self._table, self.impl, ctx)
+
+
 class _CallbackServer(ProxyServer):
     """Serves a Python callable as a callback interface: ``call`` runs it, ``destroy`` does nothing."""
 
@@ -1045,7 +1059,7 @@ class Module:
                     raise _Bad(f"{_got(v)} is closed")
                 if needs_context and v._mpipc_connection is not getattr(_destination, "connection", None):
                     # Onward to another connection: served here, so each hop makes its own Context.
-                    return ProxyServer(v, abstract)
+                    return _OnwardServer(v, abstract)
                 return v._mpipc_cap
             if isinstance(v, Callback):
                 if needs_context and v.client._mpipc_connection is not getattr(_destination, "connection", None):
