@@ -132,19 +132,20 @@ def test_callback_runs_on_the_calling_thread_and_close_destroys(example, Printer
     assert "EventLoop::loop bye." in log
 
 
-def test_two_threads_at_once_each_get_their_callbacks(example, Printer, cpp_child):
-    """Two client threads call the one calculator at once; the C++ side serves each on a
+@pytest.mark.parametrize("count", [2, 8])
+def test_threads_at_once_each_get_their_callbacks(example, Printer, cpp_child, count):
+    """Client threads call the one calculator at once; the C++ side serves each on a
     thread of its own, and calls back each caller on its own thread."""
     child = cpp_child("mpcalculator")
     printer = Printer()
     init = example.InitInterfaceClient(child.connection)
     calc = bounded(lambda: init.make_calculator(printer))
-    names = ("alpha", "beta")
+    names = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")[:count]
     both_in_callback = threading.Barrier(len(names))
 
     def meet(text):
         if text.endswith(":0, that's a tough one.\n"):
-            # Each thread's first callback waits for the other's: both calls are in
+            # Each thread's first callback waits for the others': all calls are in
             # flight together (a calculator serving one at a time breaks the barrier).
             both_in_callback.wait(5)
     printer.on_print = meet
@@ -174,10 +175,39 @@ def test_two_threads_at_once_each_get_their_callbacks(example, Printer, cpp_chil
     threads = cpp_threads_of(child.log(), "mpcalculator", "CalculatorInterface.solveEquation$Params")
     ours = {name: threads.get(f"client-of-mpcalculator/{name}") for name in names}
     assert all(t is not None and len(t) == 1 for t in ours.values()), threads
-    assert ours["alpha"] != ours["beta"]
+    assert len(set.union(*ours.values())) == count  # a C++ thread each
     closer = bounded(lambda: (calc.close(), init.close(), threading.get_ident())[-1])
     assert printer.destroyed_on == closer
     assert child.close() == 0, child.stderr()
+
+
+def test_recursion_through_cpp_stays_on_the_calling_thread(example, Printer, cpp_child):
+    """Our callback calls the calculator again, 20 levels deep: each nested solveEquation
+    runs on the C++ thread waiting for our callback, and each print on our one thread."""
+    child = cpp_child("mpcalculator")
+    printer = Printer()
+    depths = []
+    calc = {}
+
+    def again(text):
+        n = int(re.match(r"Wow (\d+),", text)[1])
+        depths.append(n)
+        if n > 0:
+            calc["client"].solve_equation(str(n - 1))
+    printer.on_print = again
+
+    def session():
+        with example.InitInterfaceClient(child.connection) as init, init.make_calculator(printer) as client:
+            calc["client"] = client
+            client.solve_equation("20")
+        return threading.get_ident()
+
+    caller = bounded(session)
+    assert depths == list(range(20, -1, -1))
+    assert {s.ident for s in printer.seen} == {caller}
+    threads = cpp_threads_of(child.log(), "mpcalculator", "CalculatorInterface.solveEquation$Params")
+    assert len(set.union(*threads.values())) == 1, threads  # the C++ thread made for us, re-entered
+    assert child.close() == 0
 
 
 def test_exception_in_our_printer_reaches_the_caller_through_cpp(example, Printer, cpp_child):
