@@ -20,8 +20,8 @@ import urllib.parse
 
 BIN_DIR = os.path.dirname(sys.executable)
 
-#: The node executables the functional suite runs against; dash-node joins when it exists.
-NODE_EXECUTABLES = ["dashd"]
+#: The node executables the functional suite runs against: the same tests, the same results.
+NODE_EXECUTABLES = ["dashd", "dash-node"]
 
 
 def free_port() -> int:

@@ -43,3 +43,28 @@ def test_node_and_rpc_never_import_wallet():
 def test_wallet_never_imports_node():
     for path, mods in imports_of("wallet").items():
         assert not any(m.startswith(("dashcore.node", "dashcore.init")) for m in mods), f"{path} imports {mods}"
+
+
+def test_split_executables_keep_node_and_wallet_apart():
+    init = imports_of("init")
+    assert "dashcore.ipc" in init["init/dash_node.py"] and "dashcore.ipc" in init["init/dash_wallet.py"]
+    for path, forbidden in (("init/dash_node.py", "dashcore.wallet"), ("init/dash_wallet.py", "dashcore.node"),
+                            ("init/common.py", "dashcore.wallet"),
+                            ("init/common.py", "dashcore.node")):
+        assert not any(m.startswith(forbidden) for m in init[path]), f"{path} imports {init[path]}"
+    assert "dashcore.init.dashd" not in init["init/dash_node.py"] | init["init/dash_wallet.py"]
+    for path, mods in imports_of("ipc").items():
+        assert not any(m.startswith(("dashcore.node", "dashcore.wallet", "dashcore.init")) for m in mods), \
+            f"{path} imports {mods}"
+
+
+def test_split_processes_load_only_their_side():
+    """Transitively too: the dash-node process never loads wallet code, dash-wallet never loads node code."""
+    import subprocess
+    import sys
+    for module, forbidden in (("dashcore.init.dash_node", "dashcore.wallet"),
+                              ("dashcore.init.dash_wallet", "dashcore.node")):
+        code = (f"import sys, {module}; "
+                f"print(sorted(m for m in sys.modules if m.startswith({forbidden!r})))")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        assert out.strip() == "[]", f"{module} loads {out}"

@@ -11,14 +11,10 @@ from ..node.interfaces import ChainImpl, NodeImpl
 from ..util.args import ArgsError, ArgsManager
 from ..wallet.context import WalletContext
 from ..wallet.interfaces import WalletLoaderImpl
+from .common import EchoImpl, parse_args
 from .options import DASHD_OPTIONS
 
 USAGE = f"Dash Core version {app.CLIENT_VERSION}\n\nUsage:  dashd [options]    Start Dash Core (regtest only)"
-
-
-class _Echo(Echo):
-    def echo(self, echo: str) -> str:
-        return echo
 
 
 class DashdInit(Init):
@@ -28,7 +24,7 @@ class DashdInit(Init):
         self._node = node
 
     def make_echo(self) -> Echo:
-        return _Echo()
+        return EchoImpl()
 
     def make_node(self) -> Node:
         return NodeImpl(self._node)
@@ -40,25 +36,10 @@ class DashdInit(Init):
         return WalletLoaderImpl(WalletContext(chain, self._node.args, self._node.datadir))
 
 
-def parse_args(argv: list[str], usage: str, options) -> ArgsManager | None:
-    """Parsed options with the config file read and regtest selected; None after -help/-version."""
-    args = ArgsManager(options)
-    args.parse_command_line(argv)
-    if args.get_bool("help") or args.is_set("?"):
-        sys.stdout.write(args.help_text(usage) + "\n")
-        return None
-    if args.get_bool("version"):
-        sys.stdout.write(f"Dash Core version {app.CLIENT_VERSION}\n")
-        return None
-    args.read_config_file(args.datadir())
-    args.select_chain()
-    return args
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        args = parse_args(argv, USAGE, DASHD_OPTIONS)
+        args = parse_args(argv, USAGE, DASHD_OPTIONS, app.CLIENT_VERSION)
         if args is None:
             return 0
         return app.run(args, DashdInit, "dashd")

@@ -58,3 +58,28 @@ _HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "
            "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only"]
 
 DASHD_OPTIONS = _SHOWN + [Option(n, hidden=True) for n in _HIDDEN]
+
+_IPC_BIND = Option("ipcbind", "Listen for IPC connections from other processes (a dash-wallet started with "
+                   "-ipcconnect); unix alone is <datadir>/regtest/node.sock. Socket mode 0600",
+                   "unix[:<path>]")
+_IPC_FD = Option("ipcfd", "Talk to the process that spawned this one over file descriptor <fd> (dash-node "
+                 "spawns its wallet as dash-wallet -ipcfd <fd>); every other option then comes from that process",
+                 "<fd>")
+_IPC_CONNECT = Option("ipcconnect", "Connect to a dash-node started with -ipcbind; unix alone is "
+                      "<datadir>/regtest/node.sock", "unix[:<path>]")
+
+#: dash-node: everything dashd has, plus listening for other processes.
+DASH_NODE_OPTIONS = DASHD_OPTIONS + [_IPC_BIND]
+
+_WALLET_SHOWN = {"?", "help", "version", "conf", "datadir", "regtest", "chain", "testnet", "devnet", "printtoconsole",
+                 "debug", "debugexclude", "logtimemicros", "logthreadnames", "rpcport", "rpcbind", "rpcallowip",
+                 "rpcuser", "rpcpassword", "rpcauth", "mocktime", "wallet", "walletdir", "keypool", "fallbackfee",
+                 "paytxfee"}
+
+#: dash-wallet: the wallet's options, how to reach the node, and its own RPC server (-server).
+DASH_WALLET_OPTIONS = ([o for o in _SHOWN if o.name in _WALLET_SHOWN]
+                       + [Option("server", "Answer wallet JSON-RPC commands directly on -rpcport/-rpcbind "
+                                 "(default: 0; dash-node answers them too)"),
+                          _IPC_FD, _IPC_CONNECT]
+                       + [Option(n, hidden=True) for n in _HIDDEN]
+                       + [Option(n, hidden=True) for n in ("disablewallet", "uacomment", "ipcbind")])

@@ -50,8 +50,13 @@ def _lock_datadir(net_dir: str):
     return f
 
 
-def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_name: str) -> int:
-    """Run the node until ``stop`` or a signal. Raises InitError (or ArgsError) before it is up."""
+def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_name: str,
+        name_lines: bool = False) -> int:
+    """Run the node until ``stop`` or a signal. Raises InitError (or ArgsError) before it is up.
+
+    The Init may own other processes: if it has ``close()``, that is called once the chain
+    clients have stopped, before the chain state is closed.
+    """
     datadir = args.datadir()
     net_dir = os.path.join(datadir, chainparams.NETWORK)
     if not os.path.isdir(net_dir):
@@ -59,7 +64,7 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
     lock = _lock_datadir(net_dir)
     logsetup.setup(os.path.join(net_dir, "debug.log"), print_to_console=args.get_bool("printtoconsole"),
                    micros=args.get_bool("logtimemicros"), thread_names=args.get_bool("logthreadnames"),
-                   debug=args.get_list("debug"), process_name=process_name)
+                   debug=args.get_list("debug"), process_name=process_name, name_lines=name_lines)
     log.info("%s version %s (%s, pid %d)", CLIENT_NAME, CLIENT_VERSION, process_name, os.getpid())
     log.info("Using data directory %s", net_dir)
     if args.config_path:
@@ -76,6 +81,7 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
     signals = ValidationSignals()
     server = None
     chainstate = None
+    init = None
     clients = []
     cookie_path = os.path.join(net_dir, ".cookie")
     try:
@@ -133,6 +139,12 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
                 client.stop()
             except Exception:  # noqa: BLE001 - shut the rest down regardless
                 log.exception("stopping a chain client failed")
+        close = getattr(init, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:  # noqa: BLE001
+                log.exception("closing the init's processes failed")
         signals.stop()
         if chainstate is not None:
             chainstate.close()

@@ -138,6 +138,20 @@ class ArgsManager:
     def get_list(self, name: str) -> list[str]:
         return list(self._values(name))
 
+    def effective_args(self) -> list[str]:
+        """Every option that is set, with the values that win (command line, then ``[regtest]``, then the
+        top of the config file), as ``-name=value`` strings: what a spawned process is given."""
+        return [f"-{name}={v}" for name in self._options for v in self._values(name)]
+
+    def load_effective_args(self, settings: list[str], config_path: str = "") -> None:
+        """Take another process's ``effective_args()`` as this one's command line; options this
+        executable does not have are left out."""
+        for item in settings:
+            name, _, value = item.lstrip("-").partition("=")
+            if name in self._options:
+                self._cmdline.setdefault(name, []).append(value)
+        self.config_path = config_path
+
     def command_line_args(self) -> list[str]:
         """The parsed command line again, as ``-name=value`` strings (for a spawned child)."""
         return [f"-{k}={v}" for k, vs in self._cmdline.items() for v in vs]

@@ -13,17 +13,21 @@ LOGGER = "dashcore"
 
 
 class _Formatter(logging.Formatter):
-    def __init__(self, micros: bool, thread_names: bool, process_name: str):
+    def __init__(self, micros: bool, thread_names: bool, process_name: str, name_lines: bool):
         super().__init__()
         self._micros = micros
         self._thread_names = thread_names
         self._process_name = process_name
+        self._name_lines = name_lines
+        self._tag = "{" + process_name + "-"
 
     def format(self, record: logging.LogRecord) -> str:
         t = datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
         stamp = t.strftime("%Y-%m-%dT%H:%M:%S") + (f".{t.microsecond:06d}Z" if self._micros else "Z")
         thread = f"[{record.threadName}] " if self._thread_names else ""
         text = record.getMessage()
+        if self._name_lines and not text.startswith(self._tag):  # mpipc's IPC lines name the process already
+            text = f"{{{self._process_name}-{record.process}/{record.threadName}}} {text}"
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return f"{stamp} {thread}{text}"
@@ -60,10 +64,14 @@ class _StdoutHandler(logging.Handler):
 
 
 def setup(log_path: str, *, print_to_console: bool, micros: bool, thread_names: bool, debug: list[str],
-          process_name: str) -> None:
-    """Route the ``dashcore`` and ``mpipc`` loggers (and warnings, uncaught errors) to the log."""
+          process_name: str, name_lines: bool = False) -> None:
+    """Route the ``dashcore`` and ``mpipc`` loggers (and warnings, uncaught errors) to the log.
+
+    ``name_lines``: begin each line with ``{process-pid/thread}``, as the executables of the
+    split mode do, since their lines share one debug.log.
+    """
     logging.raiseExceptions = False
-    formatter = _Formatter(micros, thread_names, process_name)
+    formatter = _Formatter(micros, thread_names, process_name, name_lines)
     handlers: list[logging.Handler] = [_AppendHandler(log_path)]
     if print_to_console:
         handlers.append(_StdoutHandler())

@@ -1,0 +1,120 @@
+"""dash-node: the node, with its wallet in a dash-wallet process it spawns and reaches only through mpipc.
+
+The node runs exactly as in dashd (``node.app.run``); only its Init differs: the wallet
+loader comes from the Init of a spawned ``dash-wallet -ipcfd N``, which is handed the
+node's ``Chain`` and the node's options (``GlobalArgs`` of ``Init.construct``). With
+``-ipcbind`` the node also serves its Init to dash-wallet processes that connect.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import mpipc
+
+from ..interfaces import Chain, Echo, Init, Node, WalletLoader
+from ..ipc import process
+from ..ipc.peer import PeerChain, QuietClient
+from ..node import app
+from ..node.context import NodeContext
+from ..node.interfaces import ChainImpl, NodeImpl
+from ..util.args import ArgsError
+from .common import EchoImpl, parse_args
+from .options import DASH_NODE_OPTIONS
+
+PROCESS_NAME = "dash-node"
+WALLET_EXECUTABLE = "dash-wallet"
+USAGE = (f"Dash Core version {app.CLIENT_VERSION}\n\nUsage:  dash-node [options]    Start Dash Core (regtest only), "
+         f"with its wallet in a {WALLET_EXECUTABLE} process")
+WALLET_GONE = ("Wallet process (dash-wallet) is not running: it exited or its connection was lost; "
+               "restart dash-node to use the wallet")
+CONNECTED_GONE = "The wallet process that served this method has disconnected"
+
+log = logging.getLogger("dashcore.init")
+
+
+class _ServedInit:
+    """The node's Init as served to a dash-wallet that connects (-ipcbind): Node, Chain, Echo."""
+
+    def __init__(self, node: NodeContext):
+        self._node = node
+
+    def ipc_construct(self, global_args) -> None:
+        log.info("a process connected over IPC")
+
+    def make_echo(self) -> Echo:
+        return EchoImpl()
+
+    def make_node(self) -> Node:
+        return NodeImpl(self._node)
+
+    def make_chain(self) -> Chain:
+        return PeerChain(ChainImpl(self._node), CONNECTED_GONE)
+
+    def make_wallet_loader(self, chain: Chain) -> WalletLoader | None:
+        return None
+
+
+class DashNodeInit(Init):
+    """The node in this process; the wallet loader in a spawned dash-wallet."""
+
+    def __init__(self, node: NodeContext):
+        self._node = node
+        self._wallet: process.SpawnedProcess | None = None
+        self._listener: mpipc.Listener | None = None
+        if node.args.is_set("ipcbind"):
+            self._listen(node.args.get("ipcbind"))
+
+    def _listen(self, value: str) -> None:
+        try:
+            address = process.unix_address(value, self._node.datadir)
+            self._listener = mpipc.listen(address, lambda: process.init_server(_ServedInit(self._node)),
+                                          name=f"{PROCESS_NAME}-ipc")
+        except mpipc.MpipcError as e:
+            raise app.InitError(f"Error: -ipcbind: {e}") from None
+        log.info("IPC: listening on %s", address)
+
+    def make_echo(self) -> Echo:
+        return EchoImpl()
+
+    def make_node(self) -> Node:
+        return NodeImpl(self._node)
+
+    def make_chain(self) -> Chain:
+        return ChainImpl(self._node)
+
+    def make_wallet_loader(self, chain: Chain) -> WalletLoader:
+        try:
+            self._wallet = process.spawn(WALLET_EXECUTABLE, self._node.args)
+            log.info("IPC: spawned %s (pid %d)", WALLET_EXECUTABLE, self._wallet.pid)
+            loader = self._wallet.init.make_wallet_loader(PeerChain(chain, WALLET_GONE))
+        except mpipc.MpipcError as e:
+            raise app.InitError(f"Error: could not start the wallet process ({WALLET_EXECUTABLE}): {e}") from None
+        return QuietClient(loader, f"the wallet process ({WALLET_EXECUTABLE})")  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Stop listening, then end the wallet process (it exits when its connection closes)."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        if self._wallet is not None:
+            code = self._wallet.close()
+            log.info("IPC: %s (pid %d) exited with %d", WALLET_EXECUTABLE, self._wallet.pid, code)
+            self._wallet = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    mpipc.set_process_name(PROCESS_NAME)
+    try:
+        args = parse_args(argv, USAGE, DASH_NODE_OPTIONS, app.CLIENT_VERSION)
+        if args is None:
+            return 0
+        return app.run(args, DashNodeInit, PROCESS_NAME, name_lines=True)
+    except (ArgsError, app.InitError) as e:
+        return app.fatal(str(e))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
