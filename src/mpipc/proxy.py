@@ -623,9 +623,35 @@ class ProxyClient:
     def __exit__(self, *exc_info) -> None:
         close(self)
 
+    def __del__(self) -> None:
+        # Collected without close(): the last client of a capability whose interface
+        # has ``destroy`` still destroys it. Not here (this may run on any thread, even
+        # one holding a lock): on the connection's worker.
+        cap = getattr(self, "_mpipc_cap", None)
+        connection = getattr(self, "_mpipc_connection", None)
+        call_soon = getattr(connection, "call_soon", None)
+        if cap is not None and call_soon is not None and getattr(connection, "alive", True):
+            spec = self._mpipc_spec
+            self._mpipc_cap = None
+            call_soon(lambda: _collected(connection, cap, spec))
+
     def __repr__(self):
         state = "closed" if self._mpipc_cap is None else repr(self._mpipc_cap)
         return f"<{type(self).__name__} {state}>"
+
+
+def _collected(connection, cap, spec) -> None:
+    """A client was garbage-collected: one holder less; the last one destroys the object
+    where the interface says how (its capability is released once nothing refers to
+    it, as for any other)."""
+    if not isinstance(cap, CapRef) or not _unhold(cap) or spec.destroy is None:
+        return
+    try:
+        connection.call(cap, spec.destroy.interface_id, spec.destroy.ordinal,
+                         spec.destroy.build_params(spec.destroy.bind((), None), connection),
+                         spec.destroy.results_cls)
+    except Disconnected:
+        pass
 
 
 def close(client: ProxyClient) -> None:

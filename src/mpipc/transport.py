@@ -91,6 +91,15 @@ class _Lift:
         self.embargo = embargo
 
 
+class _Task:
+    """A function ``call_soon`` runs on the connection's worker."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
 class _Reroute:
     """A call to route again once the connection's worker reaches it."""
 
@@ -224,6 +233,7 @@ class Connection:
         self._pool_inbox: Inbox | None = None
         self._background_inbox = Inbox(self._lock, "background")
         self._threads: list[threading.Thread] = []
+        self._tasks: collections.deque = collections.deque()  # call_soon: for the worker
         self._spawn(self._worker_loop, f"{name}-worker", self._worker_inbox)
         self._spawn(self._background_loop, f"{name}-reader")
 
@@ -327,6 +337,13 @@ class Connection:
         if server is None:
             server = local.thread_server = ThreadServer(self, self._own_inbox(), threading.current_thread().name, False)
         return thread, server
+
+    def call_soon(self, fn) -> None:
+        """Run ``fn()`` soon on the connection's worker thread. Safe from anywhere, a
+        ``__del__`` included (it takes no lock): for work that makes calls, such as
+        closing a proxy that was garbage-collected."""
+        self._tasks.append(fn)
+        self._wake()
 
     def release(self, cap: CapRef) -> None:
         """Drop a capability received from the peer, or pipelined on a call: its Release
@@ -493,9 +510,15 @@ class Connection:
         return inbox
 
     def _control(self, item) -> bool:
-        """Act on a worker's control item (a call to route again, an embargo to release)."""
+        """Act on a worker's control item (a call to route again, an embargo to release,
+        a task of ``call_soon``)."""
         kind = type(item)
-        if kind is _Reroute:
+        if kind is _Task:
+            try:
+                item.fn()
+            except Exception:
+                log.exception("%s: a task of call_soon failed", self.name)
+        elif kind is _Reroute:
             with self._lock:
                 self._post_call(item.call)
         elif kind is _Lift:
@@ -544,6 +567,9 @@ class Connection:
             if self._reader is not None and self._rank(self._reader) < self._rank(inbox):
                 self._wake()
             while True:
+                if self._tasks:
+                    while self._tasks:
+                        self._post(self._worker_inbox, _Task(self._tasks.popleft()))
                 if inbox.items:
                     return inbox.items.popleft()
                 if self._error is not None:

@@ -170,7 +170,7 @@ def test_construct_runs_when_a_client_is_made(m, child):
     assert child.connection.peer_thread_map is not None
 
 
-def test_destroy_on_close_and_release_on_gc(init):
+def test_destroy_on_close_and_on_gc(init):
     count0, destroyed0 = init.live_counters()
     with init.make_store() as store:
         with store.make_counter(1) as counter:
@@ -182,8 +182,8 @@ def test_destroy_on_close_and_release_on_gc(init):
         assert init.live_counters()[0] == count0 + 1
         del lost
         gc.collect()
-        # Released without destroy: the child frees the object all the same.
-        assert wait_until(lambda: init.live_counters() == (count0, destroyed0 + 1))
+        # Collected without close(): closed on the connection's worker, destroy included.
+        assert wait_until(lambda: init.live_counters() == (count0, destroyed0 + 2))
 
 
 def test_our_own_object_comes_back_as_itself(m, store):
