@@ -122,12 +122,13 @@ class _Writer:
                 out.append("        @abc.abstractmethod")
             out.append(f"        def {m.name}({self.signature(m)}) -> {self.returns(m)}: ...")
         out.append("")
-        out.append(f"    class {name}Client(_proxy.ProxyClient, {name}):")
+        _, client_name, server_name = self.m.interface_names(node.id)
+        out.append(f"    class {client_name}(_proxy.ProxyClient, {name}):")
         out.append(f'        """A client of {name}: each call goes to the peer."""')
         for m in spec.methods.values():
             out.append(f"        def {m.name}({self.signature(m)}) -> {self.returns(m)}: ...")
         out.append("")
-        out.append(f"    class {name}Server(_proxy.ProxyServer):")
+        out.append(f"    class {server_name}(_proxy.ProxyServer):")
         out.append(f'        """Serves a local implementation of {name}."""')
         out.append(f"        interface = {name}")
 
@@ -187,7 +188,7 @@ class _Writer:
             elif node.which == "enum":
                 out.append(f"    {name} = _M.enum_class({node.id:#x})")
             else:
-                out.append(f"    {name}, {name}Client, {name}Server = _M.classes({node.id:#x})")
+                out.append(f"    {', '.join(self.m.interface_names(node.id))} = _M.classes({node.id:#x})")
         for text in exceptions:
             out.append(f"    {proxy._identifier(text)} = _M.exception_class({text!r})")
         out.append("")

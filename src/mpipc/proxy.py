@@ -820,6 +820,7 @@ class Module:
         self._to_wire: dict[Any, Callable] = {}
         self._from_wire: dict[Any, Callable | None] = {}
         self._names: dict[str, Callable[[], Any]] = {}
+        self._interface_names: dict[int, tuple[str, str, str]] = {}
 
     # ---------------------------------------------------------------- classes
     def struct_class(self, node_id: int) -> type:
@@ -875,8 +876,9 @@ class Module:
         }
         for m in spec.methods.values():
             client_ns[m.name] = _client_method(m)
-        client = type(spec.name + "Client", (ProxyClient, abstract), client_ns)
-        server = type(spec.name + "Server", (ProxyServer,), {
+        _, client_name, server_name = self.interface_names(spec.id)
+        client = type(client_name, (ProxyClient, abstract), client_ns)
+        server = type(server_name, (ProxyServer,), {
             "__module__": self.module_name,
             "__doc__": f"Serves a local implementation of {spec.name}.",
             "interface": abstract,
@@ -910,7 +912,8 @@ class Module:
                 raise SchemaError(f"two schema types are both named {name!r} in Python (one is {node.display_name})")
             names[name] = maker
 
-        for node in user_nodes(self.schema):
+        nodes = list(user_nodes(self.schema))
+        for node in nodes:  # the schema's own names first: they win over generated ones
             name = type_name(node)
             nid = node.id
             if node.which == "struct":
@@ -918,8 +921,21 @@ class Module:
             elif node.which == "enum":
                 add(name, lambda nid=nid: self.enum_class(nid), node)
             elif node.which == "interface":
-                for i, suffix in enumerate(("", "Client", "Server")):
-                    add(name + suffix, lambda nid=nid, i=i: self.classes(nid)[i], node)
+                add(name, lambda nid=nid: self.classes(nid)[0], node)
+        for node in nodes:
+            if node.which != "interface":
+                continue
+            name, nid = type_name(node), node.id
+            # Chain's client is ChainClient, unless the schema has its own ChainClient
+            # (Bitcoin's chain.capnp does): then it is ChainProxyClient.
+            made = []
+            for i, suffix in ((1, "Client"), (2, "Server")):
+                generated = name + suffix if name + suffix not in names else name + "Proxy" + suffix
+                add(generated, lambda nid=nid, i=i: self.classes(nid)[i], node)
+                made.append(generated)
+            self._interface_names[nid] = (name, made[0], made[1])
+        for node in nodes:
+            if node.which == "interface":
                 for m in node.interface.methods:
                     for sid in (m.result_struct_type,):
                         for f in self.schema.nodes[sid].struct.fields:
@@ -928,6 +944,15 @@ class Module:
                                 add(_identifier(text), lambda text=text: self.exception_class(text), node)
         self._names = names
         return names
+
+    def interface_names(self, node_id: int) -> tuple[str, str, str]:
+        """The Python names of an interface's (abstract, client, server) classes."""
+        self.names()
+        found = self._interface_names.get(node_id)
+        if found is None:  # an interface of an imported file: no clash to avoid here
+            name = type_name(self.schema.nodes[node_id])
+            found = (name, name + "Client", name + "Server")
+        return found
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
