@@ -22,6 +22,7 @@ import hmac
 import logging
 import os
 import secrets
+import signal
 import socket
 import stat
 import subprocess
@@ -124,10 +125,17 @@ def _fd(text: str) -> int:
     return fd
 
 
-def serve_spawned(bootstrap, argv: Sequence[str] | None = None, name: str | None = None) -> Connection:
+def serve_spawned(bootstrap, argv: Sequence[str] | None = None, name: str | None = None,
+                  ignore_sigint: bool = True) -> Connection:
     """In a spawned child: serve ``bootstrap`` on the fd from the command line until the
-    parent goes away; gives the closed connection."""
+    parent goes away; gives the closed connection.
+
+    Ctrl-C in a terminal reaches the whole process group; the child leaves it to its
+    parent, whose going away ends the child (``ignore_sigint=False`` keeps Python's
+    default, a KeyboardInterrupt)."""
     fd = fd_from_argv(sys.argv[1:] if argv is None else argv)
+    if ignore_sigint and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(socket.socket(fileno=fd), bootstrap=bootstrap,
                       name=name or f"{os.path.basename(sys.argv[0] or 'child')}-{os.getpid()}")
     conn.wait_closed()

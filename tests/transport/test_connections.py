@@ -198,3 +198,33 @@ def test_a_parent_killed_during_a_callback_ends_its_child():
         if middle.poll() is None:
             middle.kill()
             middle.wait()
+
+
+def test_ctrl_c_is_for_the_parent_the_child_ends_when_it_closes():
+    """SIGINT to the whole process group (Ctrl-C in a terminal): the spawned child
+    ignores it and exits 0 when its parent closes the connection; no traceback."""
+    import subprocess
+
+    code = (
+        "import sys, time, mpipc\n"
+        "from mpipc.demo.adder import AdderClient\n"
+        "c = mpipc.spawn([sys.executable, '-m', 'mpipc.demo', '--serve'])\n"
+        "print(AdderClient(c.connection).add(1, 2), flush=True)\n"
+        "try:\n"
+        "    time.sleep(10)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('alive', c.process.poll() is None, flush=True)\n"
+        "    print('exit', c.close(), flush=True)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert parent.stdout.readline().strip() == "3"
+        os.killpg(parent.pid, signal.SIGINT)
+        out, err = parent.communicate(timeout=10)
+    finally:
+        if parent.poll() is None:
+            os.killpg(parent.pid, signal.SIGKILL)
+            parent.wait()
+    assert out.split() == ["alive", "True", "exit", "0"]
+    assert err == ""
