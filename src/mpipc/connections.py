@@ -32,7 +32,7 @@ import time
 from typing import Callable, Sequence
 
 from .errors import MpipcError
-from .transport import Connection
+from .transport import Connection, shutdown
 
 log = logging.getLogger("mpipc")
 
@@ -352,10 +352,7 @@ class Listener:
         if self._closed:
             return
         self._closed = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        shutdown(self.sock)
         self.sock.close()
         self._thread.join(5)
         with self._lock:

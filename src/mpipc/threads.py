@@ -22,17 +22,9 @@ CONTEXT_ID = 0x9C44E6645D0B22C6
 Context = codec.struct_class(_PROXY, CONTEXT_ID)
 
 
-def _method(iface, name):
-    for m in iface.interface.methods:
-        if m.name == name:
-            return (m.ordinal, codec.struct_class(_PROXY, m.param_struct_type),
-                    codec.struct_class(_PROXY, m.result_struct_type))
-    raise LookupError(name)
-
-
-MAKE_THREAD, MakeThreadParams, MakeThreadResults = _method(THREAD_MAP, "makeThread")
-MAKE_POOL, MakePoolParams, MakePoolResults = _method(THREAD_MAP, "makePool")
-GET_NAME, GetNameParams, GetNameResults = _method(THREAD, "getName")
+MAKE_THREAD, MakeThreadParams, MakeThreadResults = codec.method_classes(_PROXY, THREAD_MAP, "makeThread")
+MAKE_POOL, MakePoolParams, MakePoolResults = codec.method_classes(_PROXY, THREAD_MAP, "makePool")
+GET_NAME, GetNameParams, GetNameResults = codec.method_classes(_PROXY, THREAD, "getName")
 
 
 class ThreadServer:

@@ -58,6 +58,14 @@ _HEADER2 = struct.Struct("<II")
 CALLER, WORKER, BACKGROUND = 2, 1, 0  # who reads first: a thread waiting for a return
 
 
+def shutdown(sock: socket.socket) -> None:
+    """End a socket both ways, waking whoever is blocked on it; quiet if it is gone."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
 class Inbox:
     """Where a waiting thread receives what is for it (returns, and calls to run).
 
@@ -357,10 +365,7 @@ class Connection:
         if self._closed:
             return
         self._closed = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        shutdown(self.sock)
         self._wake()
         with self._lock:
             self._fail(Disconnected("connection closed"))
@@ -690,10 +695,7 @@ class Connection:
             self._flush_holding_lock()
         if self._error is not None:
             # The connection is over (the Abort, if any, is sent): let the peer see it end.
-            try:
-                self.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            shutdown(self.sock)
         if not inbox.items and self._may_read(inbox) != 0.0:
             self._offer_role()
 

@@ -19,12 +19,7 @@ PROXY = EXAMPLE.find("ThreadMap"), EXAMPLE.find("Thread")
 
 def method(schema_set, iface_name, name):
     iface = schema_set.find(iface_name)
-    for m in iface.interface.methods:
-        if m.name == name:
-            return (iface.id, m.ordinal,
-                    codec.struct_class(schema_set, m.param_struct_type),
-                    codec.struct_class(schema_set, m.result_struct_type))
-    raise LookupError(name)
+    return (iface.id, *codec.method_classes(schema_set, iface, name))
 
 
 CONSTRUCT = method(EXAMPLE, "InitInterface", "construct")

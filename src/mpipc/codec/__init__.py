@@ -40,6 +40,7 @@ __all__ = [
     "encode",
     "enum_class",
     "make_frame",
+    "method_classes",
     "read_frame",
     "struct_class",
 ]
@@ -47,6 +48,15 @@ __all__ = [
 _HEADER = _struct.Struct("<II")
 _pack_ptr = _PTR.pack_into
 _unpack_ptr = _PTR.unpack_from
+
+
+def method_classes(schema_set, interface, name: str) -> tuple[int, type, type]:
+    """(ordinal, params class, results class) of method ``name`` of ``interface`` (a node)."""
+    for m in interface.interface.methods:
+        if m.name == name:
+            return (m.ordinal, struct_class(schema_set, m.param_struct_type),
+                    struct_class(schema_set, m.result_struct_type))
+    raise LookupError(f"{interface.display_name} has no method {name!r}")
 
 
 def encode(obj: Any, cap_table: Any = None) -> bytes:

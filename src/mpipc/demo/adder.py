@@ -12,18 +12,10 @@ ADDER = _schema.find("Adder")
 CALLBACK = _schema.find("Callback")
 
 
-def _method_classes(iface, name):
-    for m in iface.interface.methods:
-        if m.name == name:
-            return (m.ordinal, codec.struct_class(_schema, m.param_struct_type),
-                    codec.struct_class(_schema, m.result_struct_type))
-    raise LookupError(name)
-
-
-ADD, AddParams, AddResults = _method_classes(ADDER, "add")
-ECHO, EchoParams, EchoResults = _method_classes(ADDER, "echo")
-ADD_CB, AddCbParams, AddCbResults = _method_classes(ADDER, "addWithCallback")
-CALL, CallParams, CallResults = _method_classes(CALLBACK, "call")
+ADD, AddParams, AddResults = codec.method_classes(_schema, ADDER, "add")
+ECHO, EchoParams, EchoResults = codec.method_classes(_schema, ADDER, "echo")
+ADD_CB, AddCbParams, AddCbResults = codec.method_classes(_schema, ADDER, "addWithCallback")
+CALL, CallParams, CallResults = codec.method_classes(_schema, CALLBACK, "call")
 
 
 class AdderServer:

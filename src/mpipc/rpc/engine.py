@@ -195,17 +195,6 @@ class RpcEngine:
             raise
         question.param_exports = writer.exports
         return question
-        call = M.Call(
-            questionId=question.id,
-            target=self._call_target(cap),
-            interfaceId=interface_id,
-            methodId=method_id,
-            params=M.Payload(content=params, capTable=writer.descriptors),
-            sendResultsTo=M.SendResultsTo(which=_SRT_YOURSELF if yourself else _SRT_CALLER),
-        )
-        self._send(M.Message(call=call), writer)
-        question.param_exports = writer.exports
-        return question
 
     def done(self, question: Question) -> None:
         """The caller is finished with a question's results (or gives up waiting: cancel)."""
