@@ -16,12 +16,13 @@ from mpipc import transport
 from mpipc.rpc.engine import CapWriter, RpcEngine
 from mpipc.transport import CallContext, Connection, Inbox
 
+from ..waiting import CALL_TIMEOUT, bounded, wait_until  # noqa: F401 (used by the tests too)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = schema.load(os.path.join(HERE, "conformance.capnp"))
 CONF = SCHEMA.find("Conf")
 OBJ = SCHEMA.find("Obj")
 
-CALL_TIMEOUT = 10.0
 
 
 class Method:
@@ -49,28 +50,6 @@ _BY_ID = {(m.interface_id, m.id): m for m in list(C.values()) + list(O.values())
 
 # ---------------------------------------------------------------------- waiting with a bound
 
-def bounded(fn, timeout: float = CALL_TIMEOUT, name: str = "bounded"):
-    """Run ``fn()`` on its own thread and give its result, or raise TimeoutError.
-
-    A call that hangs is left blocked on its thread (closing its connection ends it);
-    the test fails at once instead of hanging.
-    """
-    box: dict = {}
-
-    def run():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name=name, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise TimeoutError(f"{name}: no answer within {timeout} s")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def call(conn: Connection, cap, method: Method, timeout: float = CALL_TIMEOUT, **params):
@@ -79,14 +58,6 @@ def call(conn: Connection, cap, method: Method, timeout: float = CALL_TIMEOUT, *
                                      method.Results), timeout, f"call {method.name}")
 
 
-def wait_until(predicate, timeout: float = 5.0, interval: float = 0.01) -> bool:
-    deadline = time.monotonic() + timeout
-    while True:
-        if predicate():
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
 
 
 class PendingCall:

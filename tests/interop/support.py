@@ -15,6 +15,8 @@ import pytest
 
 import mpipc
 
+from ..waiting import CALL_TIMEOUT, bounded, wait_until  # noqa: F401 (used by the tests too)
+
 SKIP_REASON = ("set MPIPC_INTEROP_BIN to a folder with libmultiprocess's example programs mpexample, "
                "mpcalculator, mpprinter (build: apt-get install capnproto libcapnp-dev cmake g++; "
                "cmake and make mpexample mpcalculator mpprinter in libmultiprocess)")
@@ -25,7 +27,6 @@ SCHEMA = os.path.join(os.path.dirname(HERE), "rpc", "schemas", "init.capnp")
 # Our stand-ins for the C++ programs that mpexample spawns.
 STAND_INS = {"mpcalculator": os.path.join(HERE, "py_mpcalculator.py"),
              "mpprinter": os.path.join(HERE, "py_mpprinter.py")}
-CALL_TIMEOUT = 10.0
 
 
 def interop_bin() -> str:
@@ -40,34 +41,8 @@ def interop_bin() -> str:
 
 
 # ------------------------------------------------------------------------ waiting, bounded
-def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
-    return True
 
 
-def bounded(fn, timeout: float = CALL_TIMEOUT, name: str = "call"):
-    """Run ``fn()`` on a thread of its own, so a hang fails the test instead of blocking it
-    (the thread is a daemon: killing the peer at teardown ends its call)."""
-    box: dict = {}
-
-    def run():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name=name, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise TimeoutError(f"{name}: no answer within {timeout} s")
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
 
 
 def read_text(path: str) -> str:

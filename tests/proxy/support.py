@@ -10,6 +10,8 @@ import time
 
 from mpipc.transport import Connection
 
+from ..waiting import wait_until  # noqa: F401 (used by the tests)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = os.path.join(HERE, "schemas", "everything.capnp")
 RPC_SCHEMAS = os.path.join(os.path.dirname(HERE), "rpc", "schemas")
@@ -41,12 +43,3 @@ class Child:
         self.process.kill()
         self.process.wait(5)
 
-
-def wait_until(predicate, timeout: float = 5.0, step: float = 0.01) -> bool:
-    """Poll ``predicate`` until it is true or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return bool(predicate())

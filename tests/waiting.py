@@ -1,0 +1,43 @@
+"""Waiting in tests, always with a bound: a hang fails the test instead of blocking it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+CALL_TIMEOUT = 10.0
+
+
+def wait_until(predicate, timeout: float = 5.0, interval: float = 0.01) -> bool:
+    """Poll ``predicate`` until it is true (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+
+
+def bounded(fn, timeout: float = CALL_TIMEOUT, name: str = "bounded"):
+    """Run ``fn()`` on a thread of its own and give its result, or raise TimeoutError.
+
+    A call that hangs is left blocked on its daemon thread (closing its connection, or
+    killing the peer at teardown, ends it); the test fails at once instead of hanging.
+    """
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError(f"{name}: no answer within {timeout} s")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
