@@ -8,15 +8,10 @@ exits 0 when its parent goes away.
 """
 
 import logging
-import os
 import sys
 import threading
 
-import mpipc
-from mpipc import proxy
-
-SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "rpc", "schemas", "init.capnp")
-example = proxy.load(SCHEMA)
+from standin import example, main as serve_main
 log = logging.getLogger("py_mpcalculator")
 
 
@@ -43,28 +38,9 @@ class Init(example.InitInterface):
         raise NotImplementedError("mpcalculator makes no printers")
 
 
-def log_to_debug_log(name: str) -> None:
-    """This program's lines and mpipc's request/response lines, to ./debug.log."""
-    mpipc.set_process_name(name)
-    handler = logging.FileHandler("debug.log")
-    handler.setFormatter(logging.Formatter(f"{{{name}-{os.getpid()}/%(threadName)s}} %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    ipc = logging.FileHandler("debug.log")  # mpipc's lines carry their own {process/thread}
-    logging.getLogger("mpipc").addHandler(ipc)
-    logging.getLogger("mpipc").setLevel(logging.DEBUG)
-
 
 def main(init=None) -> int:
-    name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
-    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
-        sys.stderr.write(f"Usage: {name} <fd>\n")
-        return 1
-    log_to_debug_log(name)
-    log.info("serving Init on fd %s", sys.argv[1])
-    mpipc.serve_spawned(init or Init())
-    log.info("peer disconnected, exiting")
-    return 0
+    return serve_main(init or Init(), log)
 
 
 if __name__ == "__main__":
