@@ -164,7 +164,8 @@ class Chain(ABC):
 
     @abstractmethod
     def wait_for_notifications_if_tip_changed(self, old_tip: bytes) -> None:
-        """Return once every notification about a tip other than ``old_tip`` has been delivered."""
+        """Return once every notification about a tip other than ``old_tip`` has been delivered
+        (``b""`` is no tip: then once every notification queued so far has been delivered)."""
 
     @abstractmethod
     def handle_rpc(self, command: RpcCommand) -> Handler:

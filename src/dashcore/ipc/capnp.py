@@ -34,10 +34,10 @@ def node(name: str):
 
 
 def classes(name: str) -> tuple[type, type, type]:
-    """(abstract, client, server) classes of an interface by name.
+    """(abstract, client, server) classes of an interface by its schema name.
 
-    By id, not ``module().ChainClient``: mpipc names an interface's client ``<Name>Client``,
-    so ``Chain``'s client and the interface ``ChainClient`` would clash by name.
+    By id: ``Chain``'s client is not ``module().ChainClient``, which is the schema's own
+    interface ``ChainClient`` (mpipc names Chain's client ``ChainProxyClient``).
     """
     return module().classes(node(name).id)
 

@@ -188,6 +188,7 @@ def sendtoaddress(ctx, req, addr, amount, comment, comment_to, subtract, use_is,
     with w.lock:
         tx, _fee = w.create_transaction([(spk, duffs, subtract)], ctx.chain.estimate_fee(6))
         w.commit_transaction(tx, comment, comment_to)
+    w.sync_notifications()  # the receiving wallets show it when this returns
     return tx.txid_hex
 
 
@@ -212,6 +213,7 @@ def sendmany(ctx, req, dummy, amounts, minconf, addlocked, comment, subtractfeef
     with w.lock:
         tx, _fee = w.create_transaction(recipients, ctx.chain.estimate_fee(6))
         w.commit_transaction(tx, comment)
+    w.sync_notifications()  # the receiving wallets show it when this returns
     return tx.txid_hex
 
 

@@ -341,6 +341,11 @@ class CWallet(ChainNotifications):
         with self.lock:
             self._write_best_block()
 
+    def sync_notifications(self) -> None:
+        """Wait until the node has delivered every notification queued so far, to every wallet (called
+        without self.lock: delivering them takes the wallets' locks)."""
+        self.chain.wait_for_notifications_if_tip_changed(b"")  # no block hash is empty: always waits
+
     def block_until_synced(self) -> None:
         """Wait until the wallet has heard of the chain's current tip (called without self.lock)."""
         self.chain.wait_for_notifications_if_tip_changed(self.last_block_hash)
