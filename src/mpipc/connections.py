@@ -31,6 +31,7 @@ import threading
 import time
 from typing import Callable, Sequence
 
+from . import log as iolog
 from .errors import MpipcError
 from .transport import Connection, shutdown
 
@@ -63,8 +64,8 @@ class Spawned:
         try:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            log.error("child %d did not exit %.0f s after its connection closed; killing it",
-                      self.process.pid, timeout)
+            log.error("%s child %d did not exit %.0f s after its connection closed; killing it",
+                      iolog.prefix(), self.process.pid, timeout)
             self.process.kill()
             return self.process.wait()
 
@@ -307,8 +308,8 @@ class Listener:
             if not full:
                 self._admitted += 1  # holds its place until it is in self.connections
         if full:
-            log.warning("%s: refused a connection from %r: already %d connections", self.name, peer,
-                        self.max_connections)
+            log.warning("%s %s: refused a connection from %r: already %d connections", iolog.prefix(),
+                        self.name, peer, self.max_connections)
             sock.close()
             return
         conn = None
@@ -319,7 +320,7 @@ class Listener:
             try:
                 server = self._bootstrap()
             except Exception:
-                log.exception("%s: making the bootstrap object failed", self.name)
+                log.exception("%s %s: making the bootstrap object failed", iolog.prefix(), self.name)
                 sock.close()
                 return
             conn = Connection(sock, bootstrap=server, name=f"{self.name}-{peer or 'unix'}")
@@ -344,7 +345,8 @@ class Listener:
                 return True
         except OSError:
             pass
-        log.warning("%s: refused a connection from %r: no valid cookie", self.name, peer)
+        log.warning("%s %s: refused a connection from %r: no valid cookie", iolog.prefix(), self.name,
+                    peer)
         return False
 
     def close(self) -> None:

@@ -31,7 +31,8 @@ def set_process_name(name: str) -> None:
     _name = name
 
 
-def _prefix() -> str:
+def prefix() -> str:
+    """``{name-pid/thread}``: where a line comes from, at the start of every mpipc line."""
     return f"{{{_name}-{os.getpid()}/{threading.current_thread().name}}}"
 
 
@@ -45,6 +46,6 @@ def message(side: str, value, number: int | None = None) -> None:
     name = type(value).__qualname__ if value is not None else "(empty)"
     ref = f"request #{number} " if side == "server recv" else f"response #{number} " if side == "server send" else ""
     if log.isEnabledFor(TRACE):
-        log.log(TRACE, "%s IPC %s %s%s %s", _prefix(), side, ref, name, _values(value))
+        log.log(TRACE, "%s IPC %s %s%s %s", prefix(), side, ref, name, _values(value))
     else:
-        log.debug("%s IPC %s %s%s", _prefix(), side, ref, name)
+        log.debug("%s IPC %s %s%s", prefix(), side, ref, name)

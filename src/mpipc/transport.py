@@ -440,7 +440,8 @@ class Connection:
                     forwarded = (owner, question)
         except Exception as exc:  # the peer gets every failure as an exception
             local.callback_thread = outer
-            log.debug("%s: call %x.%d raised %r", self.name, call.interface_id, call.method_id, exc)
+            log.debug("%s %s: call %x.%d raised %r", iolog.prefix(), self.name, call.interface_id,
+                      call.method_id, exc)
             with self._lock:
                 self._route(self.engine.return_exception(call.answer, exc))
         else:
@@ -449,7 +450,8 @@ class Connection:
                 try:
                     events = self.engine.return_results(call.answer, value, caps)
                 except Exception as exc:  # results that cannot be encoded: the peer gets why
-                    log.debug("%s: results of %x.%d: %r", self.name, call.interface_id, call.method_id, exc)
+                    log.debug("%s %s: results of %x.%d: %r", iolog.prefix(), self.name, call.interface_id,
+                              call.method_id, exc)
                     events = self.engine.return_exception(call.answer, exc)
                 self._route(events)
             if forwarded is not None:
@@ -522,7 +524,7 @@ class Connection:
             try:
                 item.fn()
             except Exception:
-                log.exception("%s: a task of call_soon failed", self.name)
+                log.exception("%s %s: a task of call_soon failed", iolog.prefix(), self.name)
         elif kind is _Reroute:
             with self._lock:
                 self._post_call(item.call)
@@ -679,7 +681,7 @@ class Connection:
                 self._last_worker_active = time.monotonic()
         if error is not None:
             if isinstance(error, ProtocolError):
-                log.error("%s: %s; closing the connection", self.name, error)
+                log.error("%s %s: %s; closing the connection", iolog.prefix(), self.name, error)
                 events = self.engine.abort(error)
             else:
                 events = self.engine.disconnect(error)
@@ -688,7 +690,8 @@ class Connection:
             try:
                 events = self.engine.handle(message)
             except ProtocolError as exc:
-                log.error("%s: protocol error: %s; closing the connection", self.name, exc)
+                log.error("%s %s: protocol error: %s; closing the connection", iolog.prefix(), self.name,
+                          exc)
                 events = self.engine.abort(exc)
             self._route(events)
         if self.engine.outbox:
@@ -801,7 +804,7 @@ class Connection:
         if self._error is None:
             self._error = error
             if not self._closed:
-                log.info("%s: connection lost: %s", self.name, error)
+                log.info("%s %s: connection lost: %s", iolog.prefix(), self.name, error)
         self._route([e for e in events if type(e) is not ev.Aborted])
         for inbox in self._waiting:
             inbox.cond.notify()
