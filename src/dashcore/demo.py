@@ -73,26 +73,64 @@ def _executable(name: str) -> str:
     return here if os.path.exists(here) else (shutil.which(name) or name)
 
 
-def run(executable: str) -> int:
-    datadir = tempfile.mkdtemp(prefix="dash-demo-")
-    port = _free_port()
-    argv = [_executable(executable), "-regtest", f"-datadir={datadir}", f"-rpcport={port}",
-            f"-port={_free_port()}", "-listen=0"]
-    node = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-    rpc = Rpc(port, datadir)
-    try:
+class Node:
+    """A node process in a fresh data directory, and its RPC; ``with`` stops it and cleans up."""
+
+    def __init__(self, executable: str = "dash-node"):
+        self.executable = executable
+        self.datadir = tempfile.mkdtemp(prefix="dash-demo-")
+        port = _free_port()
+        argv = [_executable(executable), "-regtest", f"-datadir={self.datadir}", f"-rpcport={port}",
+                f"-port={_free_port()}", "-listen=0"]
+        try:
+            self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+        except OSError as exc:
+            shutil.rmtree(self.datadir, ignore_errors=True)
+            raise RuntimeError(f"cannot start {executable}: {exc.strerror}") from None
+        self.rpc = Rpc(port, self.datadir)
         deadline = time.monotonic() + 60
         while True:
             try:
-                rpc("getblockcount")
-                break
+                self.rpc("getblockcount")
+                return
             except (OSError, RuntimeError):
-                if node.poll() is not None or time.monotonic() > deadline:
-                    print(f"{executable} did not start (exit code {node.poll()})", file=sys.stderr)
-                    return 1
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.close()
+                    raise RuntimeError(f"{executable} did not start (exit code {self.process.poll()})") from None
                 time.sleep(0.1)
-        print(f"{executable} pid {node.pid}, data directory {datadir}")
-        for pid, cmd in _children(node.pid):
+
+    def stop(self) -> int:
+        """Stop it through RPC; its exit code."""
+        self.rpc("stop")
+        return self.process.wait(60)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.datadir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def run(executable: str) -> int:
+    try:
+        node = Node(executable)
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    with node:
+        rpc = node.rpc
+        print(f"{executable} pid {node.process.pid}, data directory {node.datadir}")
+        for pid, cmd in _children(node.process.pid):
             words = cmd.split()
             if os.path.basename(words[0]).startswith("python") and len(words) > 1:
                 words = words[1:]  # a console script run by the interpreter
@@ -106,19 +144,9 @@ def run(executable: str) -> int:
         print("alice sent 12.5 DASH to bob:", txid)
         rpc("generatetoaddress", 1, alice)
         print("alice:", rpc("getbalance", wallet="alice"), "DASH; bob:", rpc("getbalance", wallet="bob"), "DASH")
-        rpc("stop")
-        code = node.wait(60)
+        code = node.stop()
         print(f"{executable} stopped with exit code {code}")
         return 0 if code == 0 else 1
-    finally:
-        if node.poll() is None:
-            node.terminate()
-            try:
-                node.wait(20)
-            except subprocess.TimeoutExpired:
-                node.kill()
-                node.wait()
-        shutil.rmtree(datadir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
