@@ -113,11 +113,13 @@ class Node:
         self._own_dir = datadir is None
         self.extra_args = list(extra_args or [])
         self.rpc_port = free_port()
+        self.p2p_port = free_port()
         self.process: subprocess.Popen | None = None
         self.rpc: RPCClient | None = None
         self._stderr_path = os.path.join(self.datadir, "stderr.txt")
         with open(os.path.join(self.datadir, "dash.conf"), "w") as f:
-            f.write(f"regtest=1\n[regtest]\nrpcport={self.rpc_port}\nkeypool=20\nfallbackfee=0.00001\n")
+            f.write(f"regtest=1\n[regtest]\nrpcport={self.rpc_port}\nkeypool=20\nfallbackfee=0.00001\n"
+                    f"port={self.p2p_port}\nbind=127.0.0.1\n")
 
     @property
     def net_dir(self) -> str:

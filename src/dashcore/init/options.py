@@ -57,7 +57,17 @@ _HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "
            "stopafterblockimport", "test", "mempoolexpiry", "maxmempool", "incrementalrelayfee", "txconfirmtarget",
            "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only"]
 
-DASHD_OPTIONS = _SHOWN + [Option(n, hidden=True) for n in _HIDDEN]
+# The P2P network's options (node.net), shown by the node executables; the wallet accepts them hidden.
+_NET = [Option("port", f"Listen for connections on <port> (default: {chainparams.DEFAULT_PORT})", "<port>"),
+        Option("bind", "Bind to given address and always listen on it (default: 0.0.0.0)", "<addr>[:<port>]"),
+        Option("listen", "Accept connections from outside (default: 1 if no -connect)"),
+        Option("connect", "Connect only to the specified node(s); -connect=0 disables automatic connections", "<ip>"),
+        Option("addnode", "Add a node to connect to and attempt to keep the connection open", "<ip>"),
+        Option("maxconnections", "Maintain at most <n> connections to peers (default: 125)", "<n>"),
+        Option("peertimeout", "Seconds a peer may take to complete the version handshake (default: 60)", "<n>"),
+        Option("whitelist", "Add permission flags to the peers connecting from the given IP address or subnet "
+               "(noban, relay, mempool, download, ...)", "<[permissions@]IP address or network>")]
+DASHD_OPTIONS = _SHOWN + _NET + [Option(n, hidden=True) for n in _HIDDEN if n not in {o.name for o in _NET}]
 
 _IPC_BIND = Option("ipcbind", "Listen for IPC connections from other processes (a dash-wallet started with "
                    "-ipcconnect); unix alone is <datadir>/regtest/node.sock. Socket mode 0600",

@@ -16,12 +16,13 @@ from typing import Callable
 
 from .. import chainparams
 from ..interfaces import Init
-from ..rpc import blockchain, control, mining, rawtransaction
+from ..rpc import blockchain, control, mining, net as rpc_net, rawtransaction
 from ..rpc.http import HttpRpcServer, RpcAuth, write_cookie
 from ..rpc.server import RpcTable
 from ..util import log as logsetup
 from ..util import time as clock
 from ..util.args import ArgsError, ArgsManager
+from . import net
 from .context import NodeContext
 from .settings import Settings, SettingsError
 from .signals import ValidationSignals
@@ -82,6 +83,7 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
     server = None
     chainstate = None
     init = None
+    ctx = None
     clients = []
     cookie_path = os.path.join(net_dir, ".cookie")
     try:
@@ -92,7 +94,7 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
             raise InitError(str(e)) from None
         table = RpcTable()
         ctx = NodeContext(args, net_dir, chainstate, signals, table, settings, shutdown=shutdown)
-        for module in (blockchain, control, mining, rawtransaction):
+        for module in (blockchain, control, mining, rawtransaction, rpc_net):
             for m in module.table.methods:
                 table.register(m.command(ctx))
 
@@ -120,6 +122,7 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
                 if clock.get_mock_time():
                     loader.set_mock_time(clock.get_mock_time())
                 loader.start()
+        ctx.connman = net.start(ctx)
         table.set_warmup_message("Done loading")
         table.set_ready()
         log.info("init message: Done loading")
@@ -128,6 +131,8 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
     finally:
         if server is not None:
             server.stop()
+        if ctx is not None and ctx.connman is not None:
+            ctx.connman.stop()
         if chainstate is not None and chainstate.active:
             with chainstate.cs_main:
                 locator = chainstate.locator()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 from dataclasses import dataclass, field
 
 from ..interfaces import ChainClient
@@ -25,3 +26,4 @@ class NodeContext:
     shutdown: threading.Event = field(default_factory=threading.Event)
     init_message: str = ""
     log_categories: set = field(default_factory=set)
+    connman: Any = None  # the P2P network (node.net.Connman), once started

@@ -1,9 +1,8 @@
-"""Control, utility and network RPCs: help, stop, uptime, echo, logging, mock time, address validation."""
+"""Control and utility RPCs: help, stop, uptime, echo, logging, mock time, address validation."""
 
 from __future__ import annotations
 
 from .. import address
-from ..amount import to_decimal
 from ..util import time as clock
 from .util import RPC_INVALID_PARAMETER, Arg, MethodTable, RPCError
 
@@ -121,24 +120,3 @@ def validateaddress(ctx, req, addr):
     except address.InvalidAddress:
         return {"isvalid": False}
     return {"isvalid": True, "address": addr, "scriptPubKey": spk.hex(), "isscript": spk[0] == 0xA9}
-
-
-@method("getnetworkinfo", "network", description="Returns an object containing various state info regarding P2P networking.")
-def getnetworkinfo(ctx, req):
-    comments = ctx.args.get_list("uacomment")
-    sub = f"/Dash Core:{CLIENT_VERSION}" + (f"({'; '.join(comments)})" if comments else "") + "/"
-    return {"version": 230102, "buildversion": f"v{CLIENT_VERSION}-python", "subversion": sub,
-            "protocolversion": PROTOCOL_VERSION, "localservices": "0000000000000000", "localservicesnames": [],
-            "localrelay": True, "timeoffset": 0, "networkactive": False, "connections": 0, "connections_in": 0,
-            "connections_out": 0, "connections_mn": 0, "socketevents": "select", "networks": [],
-            "relayfee": to_decimal(1000), "incrementalfee": to_decimal(1000), "localaddresses": [], "warnings": ""}
-
-
-@method("getconnectioncount", "network", description="Returns the number of connections to other nodes.")
-def getconnectioncount(ctx, req):
-    return 0
-
-
-@method("getpeerinfo", "network", description="Returns data about each connected network node (none: P2P is not implemented yet).")
-def getpeerinfo(ctx, req):
-    return []

@@ -1,0 +1,34 @@
+"""The P2P network of the node: Dash's v1 wire protocol between nodes (the wallet never sees it).
+
+``start(ctx)`` binds, starts the threads and returns the ``Connman`` (kept as
+``ctx.connman`` for the network RPCs); ``Connman.stop()`` ends and joins them.
+"""
+
+from __future__ import annotations
+
+from .connman import Connman, NetError
+from .processing import PeerManager
+
+CLIENT_NAME = "Dash Core"
+CLIENT_VERSION = "23.1.2"
+
+
+def user_agent(comments: list[str]) -> str:
+    """Our subversion (BIP14), with the -uacomment values."""
+    return f"/{CLIENT_NAME}:{CLIENT_VERSION}" + (f"({'; '.join(comments)})" if comments else "") + "/"
+
+
+def start(ctx) -> Connman:
+    """Start the network of a node whose chain state is loaded. Raises the node's InitError on a bad option."""
+    from ..app import InitError
+
+    try:
+        connman = Connman(ctx.args, user_agent(ctx.args.get_list("uacomment")), ctx.chainstate.height)
+        connman.bind()
+    except (NetError, ValueError) as e:
+        raise InitError(str(e)) from None
+    connman.start(PeerManager(connman, ctx.chainstate, ctx.signals))
+    return connman
+
+
+__all__ = ["Connman", "NetError", "PeerManager", "start", "user_agent"]

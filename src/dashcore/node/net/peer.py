@@ -1,0 +1,121 @@
+"""One P2P connection: its socket, its buffers, its traffic counters and what we know of the peer.
+
+The socket and buffers belong to the connection manager's network thread; the sync state
+(``in_flight``, ``best_known``, ...) to the message handler thread. Fields the RPC thread
+reads for ``getpeerinfo`` are plain values, read without a lock.
+"""
+
+from __future__ import annotations
+
+import collections
+import ipaddress
+import socket
+import threading
+import time
+
+from . import protocol
+
+#: Permissions a -whitelist entry can give (Bitcoin's NetPermissionFlags names).
+PERMISSIONS = ("bloomfilter", "noban", "forcerelay", "relay", "mempool", "download", "addr")
+IMPLICIT_PERMISSIONS = ("noban", "mempool", "download", "relay")
+
+
+class KnownSet:
+    """A set that forgets its oldest entries beyond ``limit`` (what a peer is known to have)."""
+
+    def __init__(self, limit: int = 50_000):
+        self._items: collections.OrderedDict[bytes, None] = collections.OrderedDict()
+        self._limit = limit
+
+    def add(self, item: bytes) -> None:
+        self._items[item] = None
+        self._items.move_to_end(item)
+        if len(self._items) > self._limit:
+            self._items.popitem(last=False)
+
+    def __contains__(self, item: bytes) -> bool:
+        return item in self._items
+
+
+class Peer:
+    def __init__(self, peer_id: int, sock: socket.socket, host: str, port: int, inbound: bool,
+                 conn_type: str, permissions: frozenset[str], bind: tuple[str, int] = ("", 0)):
+        self.id = peer_id
+        self.sock = sock
+        self.host = host
+        self.port = port
+        self.inbound = inbound
+        self.conn_type = conn_type  # "inbound", "manual", "outbound-full-relay"
+        self.permissions = permissions
+        self.bind = bind
+        self.connected_at = time.time()
+        self.connected_mono = time.monotonic()
+
+        # network thread
+        self.reader = protocol.MessageReader()
+        self.send_lock = threading.Lock()
+        self.send_buf = bytearray()
+        self.recv_queue: collections.deque[protocol.RawMessage] = collections.deque()
+        self.recv_queue_bytes = 0
+        self.disconnect = False
+        self.bytes_sent = 0
+        self.bytes_recv = 0
+        self.bytes_sent_per_msg: dict[str, int] = collections.defaultdict(int)
+        self.bytes_recv_per_msg: dict[str, int] = collections.defaultdict(int)
+        self.last_send = 0
+        self.last_recv = 0
+        self.last_recv_mono = time.monotonic()
+
+        # handshake
+        self.our_nonce = 0
+        self.version = 0
+        self.services = 0
+        self.subver = ""
+        self.start_height = -1
+        self.relay_txes = False
+        self.got_version = False
+        self.handshake_done = False
+        self.time_offset = 0
+
+        # ping
+        self.ping_nonce = 0
+        self.ping_start = 0.0
+        self.ping_time: float | None = None
+        self.min_ping: float | None = None
+        self.ping_requested = False
+
+        # sync and relay (message handler thread)
+        self.best_known: object | None = None  # the most-work header (node) the peer is known to have
+        self.synced_headers = -1
+        self.synced_blocks = -1
+        self.prefer_headers = False
+        self.in_flight: dict[bytes, float] = {}
+        self.getheaders_at = 0.0
+        self.unconnecting_headers = 0
+        self.known = KnownSet()
+        self.tx_to_announce: list[bytes] = []
+        self.blocks_to_announce: list[bytes] = []
+        self.hash_continue: bytes | None = None
+        self.getaddr_answered = False
+        self.misbehavior = 0
+        self.last_block_time = 0
+        self.last_tx_time = 0
+        self.addr_processed = 0
+
+    # -- descriptions --------------------------------------------------------------------------
+
+    @property
+    def addr(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    def has_permission(self, name: str) -> bool:
+        return name in self.permissions
+
+    def is_local(self) -> bool:
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    def __repr__(self) -> str:
+        return f"peer={self.id} ({self.addr}{', inbound' if self.inbound else ''})"

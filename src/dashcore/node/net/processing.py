@@ -1,0 +1,849 @@
+"""PeerManager: what each P2P message means to the node — handshake, pings, headers-first sync, relay, orphans.
+
+Everything here runs on the ``msghand`` thread (its ``run``), except the two entry points
+the validation signals call (``_Notifications``), which only queue work and wake it. Block
+and transaction validation is done by the chain state under its own ``cs_main``; no
+network lock is held meanwhile, so the socket thread keeps serving every peer.
+
+Headers go first: headers from peers form a tree beside the chain state's block index
+(``HeaderNode``), blocks are requested along the peer's most-work header chain (at most
+``MAX_BLOCKS_IN_FLIGHT_PER_PEER`` at once) and handed to the chain state in order, which
+reorganises to the most-work chain on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+
+from ... import chainparams
+from ...crypto.hashes import hash_to_hex, sha256d
+from ...interfaces import ChainNotifications
+from ...primitives.block import Block, BlockHeader, hash_meets_target, work_of
+from ...primitives.transaction import Transaction
+from ...util import time as clock
+from ..validation import Chainstate, ValidationError
+from . import protocol as p
+from .peer import KnownSet, Peer
+
+log = logging.getLogger("dashcore.net")
+
+PING_INTERVAL = 120.0
+PING_TIMEOUT = 20 * 60.0
+MAX_BLOCKS_IN_FLIGHT_PER_PEER = 16
+BLOCK_DOWNLOAD_WINDOW = 1024
+BLOCK_STALL_TIMEOUT = 4.0  # a block requested this long ago, with nothing else queued from the peer
+TX_REQUEST_TIMEOUT = 5.0  # then ask another peer that announced it
+MAX_ORPHANS = 100
+MAX_ORPHAN_SIZE = 100_000
+ORPHAN_EXPIRE = 20 * 60.0
+MAX_PENDING_BLOCKS = 64
+MAX_UNCONNECTING_HEADERS = 10
+MAX_BLOCKS_TO_ANNOUNCE = 8
+SENDHEADERS_VERSION = 70012
+
+#: Reasons a transaction is invalid by consensus (Bitcoin's TX_CONSENSUS): its sender is punished.
+PUNISHED_TX_REASONS = {"bad-txns-vin-empty", "bad-txns-vout-empty", "bad-txns-oversize", "bad-txns-vout-negative",
+                       "bad-txns-vout-toolarge", "bad-txns-txouttotal-toolarge", "bad-txns-inputs-duplicate",
+                       "bad-cb-length", "bad-txns-prevout-null", "coinbase", "bad-txns-in-belowout"}
+#: Block rejections that are not the sender's fault.
+UNPUNISHED_BLOCK_REASONS = {"time-too-new", "prev-blk-not-found"}
+
+
+class HeaderNode:
+    """A header we know without (yet) its block; shaped like the chain state's BlockIndex."""
+
+    __slots__ = ("hash", "header", "prev", "height", "chain_work", "failed")
+
+    def __init__(self, header: BlockHeader, prev):
+        self.hash = header.hash
+        self.header = header
+        self.prev = prev
+        self.height = prev.height + 1
+        self.chain_work = prev.chain_work + work_of(header.bits)
+        self.failed = False
+
+    @property
+    def time(self) -> int:
+        return self.header.time
+
+    def median_time_past(self) -> int:
+        times, n = [], self
+        while n is not None and len(times) < 11:
+            times.append(n.header.time)
+            n = n.prev
+        return sorted(times)[len(times) // 2]
+
+
+class _Notifications(ChainNotifications):
+    """Validation events in: queue the relay work for the message handler."""
+
+    def __init__(self, manager: "PeerManager"):
+        self._m = manager
+
+    def transaction_added_to_mempool(self, tx: bytes) -> None:
+        self._m.queue_tx_relay(sha256d(tx))
+
+    def transaction_removed_from_mempool(self, tx: bytes, reason: str) -> None:
+        pass
+
+    def block_connected(self, block) -> None:
+        pass
+
+    def block_disconnected(self, block) -> None:
+        pass
+
+    def updated_block_tip(self) -> None:
+        self._m.queue_tip_changed()
+
+    def chain_state_flushed(self, locator: list[bytes]) -> None:
+        pass
+
+
+class PeerManager:
+    def __init__(self, connman, chainstate: Chainstate, signals):
+        self.connman = connman
+        self.cs = chainstate
+        self._cond = threading.Condition()
+        self._woken = False
+        self._relay_txids: list[bytes] = []
+        self._tip_changed = False
+        self.headers: dict[bytes, HeaderNode] = {}
+        self.best_header = None
+        self.in_flight: dict[bytes, int] = {}  # block hash -> peer id
+        self.pending: dict[bytes, tuple[Block, int]] = {}  # blocks whose parent we do not have yet
+        self.tx_requested: dict[bytes, tuple[float, int, list[int]]] = {}  # txid -> (when, asked, other announcers)
+        self.rejected: set[bytes] = set()
+        self.orphans: dict[bytes, tuple[Transaction, int, float]] = {}
+        self.orphans_by_prev: dict[bytes, set[bytes]] = {}
+        self.addresses: dict[tuple[str, int], p.TimedAddress] = {}
+        self.announced = KnownSet(1000)
+        self.nonces: set[int] = set()
+        self._download_due = True
+        self._last_periodic = 0.0
+        self._handler = signals.register(_Notifications(self))
+
+    def close(self) -> None:
+        self._handler.disconnect()
+
+    # -- the thread --------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        with self._cond:
+            self._woken = True
+            self._cond.notify()
+
+    def queue_tx_relay(self, txid: bytes) -> None:
+        with self._cond:
+            self._relay_txids.append(txid)
+        self.wake()
+
+    def queue_tip_changed(self) -> None:
+        with self._cond:
+            self._tip_changed = True
+        self.wake()
+
+    def run(self) -> None:
+        while not self.connman.stopping:
+            try:
+                busy = self._step()
+            except Exception:  # noqa: BLE001 - one bad step must not end the message handler
+                log.exception("message handler")
+                busy = False
+            if not busy:
+                with self._cond:
+                    if not self._woken:
+                        self._cond.wait(0.1)
+                    self._woken = False
+        self.close()
+
+    def _step(self) -> bool:
+        for peer in self.connman.take_gone():
+            self._finalize(peer)
+        self._apply_notifications()
+        busy = False
+        for peer in self.connman.snapshot():
+            if peer.disconnect:
+                continue
+            msg = self.connman.pop_message(peer)
+            if msg is not None:
+                self._process(peer, msg)
+                busy = busy or bool(peer.recv_queue)
+            if not peer.disconnect:
+                self._send_messages(peer, time.monotonic())
+        now = time.monotonic()
+        if now - self._last_periodic >= 0.5:
+            self._last_periodic = now
+            self._periodic(now)
+        if self._download_due:
+            self._download_due = False
+            for peer in self.connman.snapshot():
+                self._request_blocks(peer)
+        return busy
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def send(self, peer: Peer, msg: p.Message) -> None:
+        self.connman.send(peer, msg)
+
+    def misbehaving(self, peer: Peer, score: int, reason: str) -> None:
+        before = peer.misbehavior
+        peer.misbehavior += score
+        log.info("Misbehaving: peer=%d (%d -> %d) reason: %s", peer.id, before, peer.misbehavior, reason)
+        if peer.misbehavior < 100:
+            return
+        if peer.has_permission("noban"):
+            log.info("Warning: not punishing noban peer %d!", peer.id)
+        elif peer.conn_type == "manual":
+            log.info("Warning: not punishing manually connected peer %d!", peer.id)
+        else:
+            self.connman.disconnect_peer(peer, reason)
+            if not peer.is_local():
+                self.connman.discourage(peer.host)
+
+    def _lookup(self, block_hash: bytes):
+        return self.cs.index.get(block_hash) or self.headers.get(block_hash)
+
+    def _is_invalid(self, node) -> bool:
+        idx = self.cs.index.get(node.hash)
+        if idx is not None:
+            return idx.failed or idx.failed_child
+        n = node
+        while isinstance(n, HeaderNode):
+            if n.failed:
+                return True
+            n = n.prev
+        return n is not None and (n.failed or n.failed_child)
+
+    def _best_header(self):
+        tip = self.cs.tip
+        best = self.best_header
+        if best is None or best.chain_work <= tip.chain_work or self._is_invalid(best):
+            return tip
+        return best
+
+    @staticmethod
+    def _locator(node) -> list[bytes]:
+        """Hashes back from ``node``: ten one by one, then at doubling steps, and the genesis block last."""
+        hashes, step, n = [], 1, node
+        while n is not None:
+            hashes.append(n.hash)
+            if n.prev is None:
+                break
+            if len(hashes) >= 10:
+                step *= 2
+            for _ in range(step):
+                if n.prev is None:
+                    break
+                n = n.prev
+        return hashes
+
+    def _update_best_known(self, peer: Peer, node) -> None:
+        peer.known.add(node.hash)
+        if peer.best_known is None or node.chain_work > peer.best_known.chain_work:
+            peer.best_known = node
+            peer.synced_headers = node.height
+            self._download_due = True
+
+    def _send_getheaders(self, peer: Peer, stop: bytes = b"\0" * 32, back_one: bool = False) -> None:
+        with self.cs.cs_main:
+            start = self._best_header()
+            if back_one and start.prev is not None:
+                start = start.prev  # so that the answer has at least one header: the peer's best becomes known
+            locator = self._locator(start)
+        peer.getheaders_at = time.monotonic()
+        self.send(peer, p.GetHeaders(locator, stop))
+
+    def _find_fork(self, locator: list[bytes]):
+        """The block of our active chain where a locator's chain leaves it (cs_main held)."""
+        for h in locator:
+            idx = self.cs.index.get(h)
+            if idx is not None:
+                while not self.cs.in_active_chain(idx):
+                    idx = idx.prev
+                return idx
+        return self.cs.active[0]
+
+    # -- messages ------------------------------------------------------------------------------------
+
+    def _process(self, peer: Peer, raw: p.RawMessage) -> None:
+        try:
+            msg = p.decode(raw)
+        except p.MessageError as e:
+            log.info("malformed message from peer=%d: %s", peer.id, e)
+            self.misbehaving(peer, 20, f"malformed {raw.command}")
+            return
+        if msg is None:
+            log.debug("ignoring unknown message %r from peer=%d", raw.command, peer.id)
+            return
+        log.debug("received: %s (%d bytes) peer=%d", raw.command, len(raw.payload), peer.id)
+        if msg.command == "version":
+            self._on_version(peer, msg)
+            return
+        if not peer.got_version:
+            log.debug("non-version message before version handshake from peer=%d", peer.id)
+            return
+        if msg.command == "verack":
+            self._on_verack(peer)
+            return
+        if not peer.handshake_done:
+            log.debug("unsupported message %s prior to verack from peer=%d", msg.command, peer.id)
+            return
+        handler = getattr(self, "_on_" + msg.command, None)
+        if handler is not None:
+            try:
+                handler(peer, msg)
+            except Exception:  # noqa: BLE001 - a bug processing one message must not end the thread
+                log.exception("processing %s from peer=%d", msg.command, peer.id)
+
+    def initialize_outbound(self, peer: Peer) -> None:
+        """Called on an outbound connection: we speak first."""
+        self._send_version(peer)
+
+    def _send_version(self, peer: Peer) -> None:
+        nonce = int.from_bytes(os.urandom(8), "little") or 1
+        peer.our_nonce = nonce
+        self.nonces.add(nonce)
+        with self.cs.cs_main:
+            height = self.cs.height()
+        try:
+            addr_recv = p.NetAddress(peer.services, peer.host, peer.port)
+            addr_recv.serialize()
+        except ValueError:
+            addr_recv = p.NetAddress()
+        self.send(peer, p.Version(p.PROTOCOL_VERSION, p.LOCAL_SERVICES, clock.get_time(), addr_recv,
+                                  p.NetAddress(p.LOCAL_SERVICES), nonce, self.connman.user_agent, height, True,
+                                  os.urandom(32), False))
+
+    def _on_version(self, peer: Peer, msg: p.Version) -> None:
+        if peer.got_version:
+            self.misbehaving(peer, 1, "redundant version message")
+            return
+        if peer.inbound and msg.nonce in self.nonces:
+            log.info("connected to self at %s, disconnecting", peer.addr)
+            self.connman.disconnect_peer(peer, "self connection")
+            return
+        if msg.version < p.MIN_PEER_PROTO_VERSION:
+            log.info("peer=%d using obsolete version %d; disconnecting", peer.id, msg.version)
+            self.connman.disconnect_peer(peer, "obsolete version")
+            return
+        peer.version = msg.version
+        peer.services = msg.services
+        peer.subver = "".join(c if c.isprintable() else "?" for c in msg.user_agent)
+        peer.start_height = msg.start_height
+        peer.relay_txes = msg.relay
+        peer.time_offset = msg.time - clock.get_time()
+        peer.got_version = True
+        if peer.inbound:
+            self._send_version(peer)
+        self.send(peer, p.Verack())
+        if not peer.inbound:
+            self.send(peer, p.GetAddr())
+
+    def _on_verack(self, peer: Peer) -> None:
+        if peer.handshake_done:
+            return
+        peer.handshake_done = True
+        log.info("New %s peer connected: version: %d, blocks=%d, peer=%d",
+                 "inbound" if peer.inbound else peer.conn_type, peer.version, peer.start_height, peer.id)
+        if peer.version >= SENDHEADERS_VERSION:
+            self.send(peer, p.SendHeaders())
+        self._send_getheaders(peer, back_one=True)
+
+    def _on_ping(self, peer: Peer, msg: p.Ping) -> None:
+        self.send(peer, p.Pong(msg.nonce))
+
+    def _on_pong(self, peer: Peer, msg: p.Pong) -> None:
+        if peer.ping_nonce and msg.nonce == peer.ping_nonce:
+            rtt = time.monotonic() - peer.ping_start
+            peer.ping_time = rtt
+            peer.min_ping = rtt if peer.min_ping is None else min(peer.min_ping, rtt)
+            peer.ping_nonce = 0
+        elif msg.nonce == 0 and peer.ping_nonce:
+            peer.ping_nonce = 0  # the peer cancelled the ping
+
+    def _on_getaddr(self, peer: Peer, msg) -> None:
+        if not peer.inbound or peer.getaddr_answered:
+            return
+        peer.getaddr_answered = True
+        addrs = [a for (h, port), a in self.addresses.items() if (h, port) != (peer.host, peer.port)]
+        if addrs:
+            self.send(peer, p.Addr(random.sample(addrs, min(len(addrs), p.MAX_ADDR_TO_SEND))))
+
+    def _on_addr(self, peer: Peer, msg: p.Addr) -> None:
+        for a in msg.addresses:
+            key = (a.address.host, a.address.port)
+            if key not in self.addresses and len(self.addresses) >= 10_000:
+                continue
+            self.addresses[key] = a
+        peer.addr_processed += len(msg.addresses)
+
+    def _on_sendheaders(self, peer: Peer, msg) -> None:
+        peer.prefer_headers = True
+
+    def _on_inv(self, peer: Peer, msg: p.InvMessage) -> None:
+        unknown_block = None
+        wanted = []
+        now = time.monotonic()
+        for item in msg.items:
+            peer.known.add(item.hash)
+            if item.type == p.MSG_BLOCK:
+                node = self._lookup(item.hash)
+                if node is not None:
+                    self._update_best_known(peer, node)
+                else:
+                    unknown_block = item.hash
+            elif item.type == p.MSG_TX:
+                if self._have_tx(item.hash):
+                    continue
+                asked = self.tx_requested.get(item.hash)
+                if asked is not None:
+                    if peer.id not in asked[2] and peer.id != asked[1]:
+                        asked[2].append(peer.id)
+                    continue
+                self.tx_requested[item.hash] = (now, peer.id, [])
+                wanted.append(p.Inv(p.MSG_TX, item.hash))
+        if unknown_block is not None:
+            self._send_getheaders(peer, unknown_block)
+        if wanted:
+            self.send(peer, p.GetData(wanted))
+
+    def _on_getdata(self, peer: Peer, msg: p.GetData) -> None:
+        notfound = []
+        for item in msg.items:
+            if peer.disconnect:
+                return
+            if item.type == p.MSG_BLOCK:
+                with self.cs.cs_main:
+                    idx = self.cs.index.get(item.hash)
+                    data = None
+                    if idx is not None and not (idx.failed or idx.failed_child):
+                        data = self.cs.read_block_bytes(idx)
+                    tip_hash = self.cs.tip.hash
+                if data is None:
+                    continue
+                self.connman.send_raw(peer, "block", data)
+                peer.known.add(item.hash)
+                if peer.hash_continue == item.hash:
+                    self.send(peer, p.InvMessage([p.Inv(p.MSG_BLOCK, tip_hash)]))
+                    peer.hash_continue = None
+            elif item.type == p.MSG_TX:
+                with self.cs.cs_main:
+                    entry = self.cs.mempool.entries.get(item.hash)
+                if entry is None:
+                    notfound.append(item)
+                else:
+                    self.connman.send_raw(peer, "tx", entry.tx.serialize())
+                    peer.known.add(item.hash)
+            else:
+                notfound.append(item)
+        if notfound:
+            self.send(peer, p.NotFound(notfound))
+
+    def _on_notfound(self, peer: Peer, msg: p.NotFound) -> None:
+        for item in msg.items:
+            if item.type == p.MSG_TX:
+                asked = self.tx_requested.get(item.hash)
+                if asked is not None and asked[1] == peer.id:
+                    self._retry_tx_request(item.hash)
+            elif item.type == p.MSG_BLOCK and self.in_flight.get(item.hash) == peer.id:
+                self._release_block(item.hash)
+
+    def _on_getheaders(self, peer: Peer, msg: p.GetHeaders) -> None:
+        with self.cs.cs_main:
+            if self.cs.is_initial_block_download() and not peer.has_permission("download"):
+                log.debug("ignoring getheaders from peer=%d because node is in initial block download", peer.id)
+                return
+            if not msg.locator:
+                idx = self.cs.index.get(msg.hash_stop)
+                if idx is None:
+                    return
+                found = [idx]
+            else:
+                fork = self._find_fork(msg.locator)
+                found = []
+                for idx in self.cs.active[fork.height + 1:fork.height + 1 + p.MAX_HEADERS_RESULTS]:
+                    found.append(idx)
+                    if idx.hash == msg.hash_stop:
+                        break
+        for idx in found:
+            peer.known.add(idx.hash)
+        self.send(peer, p.Headers([idx.header for idx in found]))
+
+    def _on_getblocks(self, peer: Peer, msg: p.GetBlocks) -> None:
+        with self.cs.cs_main:
+            fork = self._find_fork(msg.locator)
+            items = []
+            for idx in self.cs.active[fork.height + 1:]:
+                if idx.hash == msg.hash_stop:
+                    break
+                items.append(p.Inv(p.MSG_BLOCK, idx.hash))
+                if len(items) >= p.MAX_GETBLOCKS_RESULTS:
+                    peer.hash_continue = idx.hash
+                    break
+        if items:
+            self.send(peer, p.InvMessage(items))
+
+    def _on_mempool(self, peer: Peer, msg) -> None:
+        with self.cs.cs_main:
+            txids = list(self.cs.mempool.entries)
+        for i in range(0, len(txids), p.MAX_INV_SIZE):
+            chunk = txids[i:i + p.MAX_INV_SIZE]
+            self.send(peer, p.InvMessage([p.Inv(p.MSG_TX, t) for t in chunk]))
+            for t in chunk:
+                peer.known.add(t)
+
+    # -- headers and blocks ------------------------------------------------------------------------------
+
+    def _accept_header(self, peer: Peer, header: BlockHeader, prev):
+        """The node of a header whose parent is known (added if new); None if it is invalid."""
+        node = self._lookup(header.hash)
+        if node is not None:
+            if self._is_invalid(node):
+                self.misbehaving(peer, 100, "duplicate-invalid header")
+                return None
+            return node
+        if self._is_invalid(prev):
+            self.misbehaving(peer, 100, "bad-prevblk")
+            return None
+        if header.bits != chainparams.POW_LIMIT_BITS:
+            self.misbehaving(peer, 100, "bad-diffbits")
+            return None
+        if not hash_meets_target(header.hash, header.bits):
+            self.misbehaving(peer, 100, "high-hash")
+            return None
+        if header.time <= prev.median_time_past():
+            self.misbehaving(peer, 100, "time-too-old")
+            return None
+        if header.time > clock.get_time() + chainparams.MAX_FUTURE_BLOCK_TIME:
+            log.info("header %s from peer=%d is too far in the future", header.hash_hex, peer.id)
+            return None
+        node = HeaderNode(header, prev)
+        self.headers[node.hash] = node
+        if self.best_header is None or node.chain_work > self.best_header.chain_work:
+            self.best_header = node
+        return node
+
+    def _on_headers(self, peer: Peer, msg: p.Headers) -> None:
+        headers = msg.headers
+        if not headers:
+            return
+        for a, b in zip(headers, headers[1:]):
+            if b.prev_hash != a.hash:
+                self.misbehaving(peer, 20, "non-continuous headers sequence")
+                return
+        prev = self._lookup(headers[0].prev_hash)
+        if prev is None:
+            peer.unconnecting_headers += 1
+            self._send_getheaders(peer)
+            if peer.unconnecting_headers % MAX_UNCONNECTING_HEADERS == 0:
+                self.misbehaving(peer, 20, f"{peer.unconnecting_headers} non-connecting headers")
+            return
+        peer.unconnecting_headers = 0
+        with self.cs.cs_main:
+            for h in headers:
+                node = self._accept_header(peer, h, prev)
+                if node is None:
+                    return
+                prev = node
+        self._update_best_known(peer, prev)
+        if len(headers) == p.MAX_HEADERS_RESULTS:
+            with self.cs.cs_main:
+                locator = self._locator(prev)
+            self.send(peer, p.GetHeaders(locator))
+        self._request_blocks(peer)
+
+    def _request_blocks(self, peer: Peer) -> None:
+        if not peer.handshake_done or peer.disconnect or peer.best_known is None:
+            return
+        if len(peer.in_flight) >= MAX_BLOCKS_IN_FLIGHT_PER_PEER:
+            return
+        with self.cs.cs_main:
+            best = peer.best_known
+            tip = self.cs.tip
+            path = []
+            n = best
+            while n is not None:
+                idx = self.cs.index.get(n.hash)
+                if idx is not None and self.cs.in_active_chain(idx):
+                    break
+                path.append(n)
+                n = n.prev
+            peer.synced_blocks = n.height if n is not None else -1
+            if best.chain_work < tip.chain_work:
+                return
+            path.reverse()
+            want = []
+            now = time.monotonic()
+            for n in path[:BLOCK_DOWNLOAD_WINDOW]:
+                if self._is_invalid(n):
+                    break
+                if n.hash in self.cs.index or n.hash in self.pending or n.hash in self.in_flight:
+                    continue
+                want.append(n.hash)
+                if len(peer.in_flight) + len(want) >= MAX_BLOCKS_IN_FLIGHT_PER_PEER:
+                    break
+        if want:
+            for h in want:
+                self.in_flight[h] = peer.id
+                peer.in_flight[h] = now
+            log.debug("requesting %d block(s) from peer=%d, first %s", len(want), peer.id, hash_to_hex(want[0]))
+            self.send(peer, p.GetData([p.Inv(p.MSG_BLOCK, h) for h in want]))
+
+    def _release_block(self, block_hash: bytes) -> None:
+        owner = self.in_flight.pop(block_hash, None)
+        if owner is not None:
+            peer = self.connman.find(owner)
+            if peer is not None:
+                peer.in_flight.pop(block_hash, None)
+        self._download_due = True
+
+    def _on_block(self, peer: Peer, msg: p.BlockMessage) -> None:
+        block = msg.block
+        h = block.hash
+        peer.known.add(h)
+        self._release_block(h)
+        peer.in_flight.pop(h, None)
+        prev = self._lookup(block.header.prev_hash)
+        if prev is None:
+            log.debug("block %s from peer=%d does not connect; asking for headers", block.header.hash_hex, peer.id)
+            self._send_getheaders(peer)
+            return
+        with self.cs.cs_main:
+            node = self._accept_header(peer, block.header, prev)
+        if node is None:
+            return
+        self._update_best_known(peer, node)
+        if block.header.prev_hash in self.cs.index:
+            self._submit(block, peer.id)
+        elif len(self.pending) < MAX_PENDING_BLOCKS:
+            self.pending[h] = (block, peer.id)
+
+    def _submit(self, block: Block, peer_id: int) -> None:
+        """Hand a block (and the waiting blocks it is the parent of) to the chain state."""
+        queue = [(block, peer_id)]
+        while queue:
+            b, pid = queue.pop(0)
+            try:
+                is_new = self.cs.process_new_block(b)
+            except ValidationError as e:
+                log.info("block %s from peer=%d is invalid: %s", b.header.hash_hex, pid, e.reason)
+                node = self.headers.get(b.hash)
+                if node is not None:
+                    node.failed = True
+                peer = self.connman.find(pid)
+                if peer is not None and e.reason not in UNPUNISHED_BLOCK_REASONS:
+                    self.misbehaving(peer, 100, f"invalid block: {e.reason}")
+                continue
+            peer = self.connman.find(pid)
+            if is_new and peer is not None:
+                peer.last_block_time = int(time.time())
+            for child_hash, (child, cpid) in list(self.pending.items()):
+                if child.header.prev_hash == b.hash:
+                    del self.pending[child_hash]
+                    queue.append((child, cpid))
+        self._download_due = True
+
+    # -- transactions ----------------------------------------------------------------------------------
+
+    def _have_tx(self, txid: bytes) -> bool:
+        if txid in self.orphans or txid in self.rejected:
+            return True
+        with self.cs.cs_main:
+            return txid in self.cs.mempool or self.cs.db.find_tx_block(txid) is not None
+
+    def _retry_tx_request(self, txid: bytes) -> None:
+        asked = self.tx_requested.pop(txid, None)
+        if asked is None:
+            return
+        for other in asked[2]:
+            peer = self.connman.find(other)
+            if peer is not None and peer.handshake_done and not peer.disconnect:
+                self.tx_requested[txid] = (time.monotonic(), other, [o for o in asked[2] if o != other])
+                self.send(peer, p.GetData([p.Inv(p.MSG_TX, txid)]))
+                return
+
+    def _on_tx(self, peer: Peer, msg: p.TxMessage) -> None:
+        tx = msg.tx
+        peer.known.add(tx.txid)
+        self.tx_requested.pop(tx.txid, None)
+        if self._have_tx(tx.txid):
+            return
+        if self._accept_tx(tx, peer):
+            peer.last_tx_time = int(time.time())
+            self._process_orphans(tx.txid)
+
+    def _accept_tx(self, tx: Transaction, peer: Peer | None, peer_id: int = -1) -> bool:
+        source = peer.id if peer is not None else peer_id
+        try:
+            self.cs.accept_to_mempool(tx)
+            log.debug("AcceptToMemoryPool: peer=%d: accepted %s", source, tx.txid_hex)
+            return True
+        except ValidationError as e:
+            if e.reason == "bad-txns-inputs-missingorspent":
+                with self.cs.cs_main:
+                    missing = {i.prevout.txid for i in tx.vin
+                               if self.cs.get_coin(i.prevout.txid, i.prevout.n, include_mempool=True) is None
+                               and i.prevout.txid not in self.cs.mempool}
+                if missing and not missing & self.rejected:
+                    self._add_orphan(tx, source)
+                    if peer is not None:
+                        want = [t for t in missing if t not in self.tx_requested and t not in self.orphans]
+                        for t in want:
+                            self.tx_requested[t] = (time.monotonic(), peer.id, [])
+                        if want:
+                            self.send(peer, p.GetData([p.Inv(p.MSG_TX, t) for t in want]))
+                    return False
+            log.debug("%s from peer=%d was not accepted: %s", tx.txid_hex, source, e.reason)
+            self.rejected.add(tx.txid)
+            if peer is not None and e.reason in PUNISHED_TX_REASONS:
+                self.misbehaving(peer, 100, f"invalid transaction: {e.reason}")
+            return False
+
+    def _add_orphan(self, tx: Transaction, peer_id: int) -> None:
+        if tx.txid in self.orphans or tx.size > MAX_ORPHAN_SIZE:
+            return
+        while len(self.orphans) >= MAX_ORPHANS:
+            self._remove_orphan(random.choice(list(self.orphans)))
+        self.orphans[tx.txid] = (tx, peer_id, time.monotonic() + ORPHAN_EXPIRE)
+        for i in tx.vin:
+            self.orphans_by_prev.setdefault(i.prevout.txid, set()).add(tx.txid)
+        log.debug("stored orphan tx %s (%d orphans)", tx.txid_hex, len(self.orphans))
+
+    def _remove_orphan(self, txid: bytes) -> tuple[Transaction, int, float] | None:
+        entry = self.orphans.pop(txid, None)
+        if entry is not None:
+            for i in entry[0].vin:
+                children = self.orphans_by_prev.get(i.prevout.txid)
+                if children is not None:
+                    children.discard(txid)
+                    if not children:
+                        del self.orphans_by_prev[i.prevout.txid]
+        return entry
+
+    def _process_orphans(self, parent: bytes) -> None:
+        work = [parent]
+        while work:
+            for child in list(self.orphans_by_prev.get(work.pop(), ())):
+                entry = self._remove_orphan(child)
+                if entry is None:
+                    continue
+                tx, source, _ = entry
+                if self._accept_tx(tx, None, source):
+                    work.append(tx.txid)
+
+    # -- relay and periodic work -------------------------------------------------------------------------
+
+    def _apply_notifications(self) -> None:
+        with self._cond:
+            txids, self._relay_txids = self._relay_txids, []
+            tip_changed, self._tip_changed = self._tip_changed, False
+        peers = [q for q in self.connman.snapshot() if q.handshake_done and not q.disconnect]
+        if txids:
+            for peer in peers:
+                if peer.relay_txes:
+                    peer.tx_to_announce.extend(t for t in txids if t not in peer.known)
+        if not tip_changed:
+            return
+        self.rejected.clear()
+        self._download_due = True
+        with self.cs.cs_main:
+            if self.cs.is_initial_block_download():
+                return
+            blocks = []
+            n = self.cs.tip
+            while n.prev is not None and n.hash not in self.announced and len(blocks) < MAX_BLOCKS_TO_ANNOUNCE:
+                blocks.append(n.hash)
+                n = n.prev
+        for h in blocks:
+            self.announced.add(h)
+        blocks.reverse()
+        for peer in peers:
+            peer.blocks_to_announce.extend(blocks)
+        for txid in list(self.orphans):
+            entry = self._remove_orphan(txid)
+            if entry is not None and self._accept_tx(entry[0], None, entry[1]):
+                self._process_orphans(txid)
+
+    def _send_messages(self, peer: Peer, now: float) -> None:
+        if not peer.handshake_done:
+            return
+        if peer.ping_nonce and now - peer.ping_start > PING_TIMEOUT:
+            log.info("ping timeout: %.0fs peer=%d", now - peer.ping_start, peer.id)
+            self.connman.disconnect_peer(peer, "ping timeout")
+            return
+        if peer.ping_requested or (not peer.ping_nonce and (not peer.ping_start or now - peer.ping_start > PING_INTERVAL)):
+            peer.ping_requested = False
+            peer.ping_nonce = int.from_bytes(os.urandom(8), "little") or 1
+            peer.ping_start = now
+            self.send(peer, p.Ping(peer.ping_nonce))
+        if peer.blocks_to_announce:
+            self._announce_blocks(peer)
+        if peer.tx_to_announce:
+            txids, peer.tx_to_announce = peer.tx_to_announce, []
+            with self.cs.cs_main:
+                txids = [t for t in dict.fromkeys(txids) if t in self.cs.mempool and t not in peer.known]
+            for t in txids:
+                peer.known.add(t)
+            for i in range(0, len(txids), p.MAX_INV_SIZE):
+                self.send(peer, p.InvMessage([p.Inv(p.MSG_TX, t) for t in txids[i:i + p.MAX_INV_SIZE]]))
+
+    def _announce_blocks(self, peer: Peer) -> None:
+        hashes, peer.blocks_to_announce = peer.blocks_to_announce, []
+        with self.cs.cs_main:
+            fresh = []
+            for h in dict.fromkeys(hashes):
+                idx = self.cs.index.get(h)
+                if idx is not None and self.cs.in_active_chain(idx) and h not in peer.known:
+                    fresh.append(idx)
+        if not fresh:
+            return
+        connects = all(b.prev is a for a, b in zip(fresh, fresh[1:]))
+        first_prev = fresh[0].prev
+        parent_known = first_prev is None or first_prev.hash in peer.known or (
+            peer.best_known is not None and peer.best_known.hash == first_prev.hash)
+        if peer.prefer_headers and connects and parent_known:
+            self.send(peer, p.Headers([i.header for i in fresh]))
+        else:
+            self.send(peer, p.InvMessage([p.Inv(p.MSG_BLOCK, fresh[-1].hash)]))
+        for i in fresh:
+            peer.known.add(i.hash)
+
+    def _periodic(self, now: float) -> None:
+        peers = [q for q in self.connman.snapshot() if not q.disconnect]
+        for peer in peers:
+            if not peer.in_flight or peer.recv_queue:
+                continue
+            oldest_hash, since = min(peer.in_flight.items(), key=lambda kv: kv[1])
+            if now - since <= BLOCK_STALL_TIMEOUT:
+                continue
+            node = self._lookup(oldest_hash)
+            others = [q for q in peers if q is not peer and q.handshake_done and q.best_known is not None
+                      and node is not None and q.best_known.chain_work >= node.chain_work]
+            if others:
+                log.info("Timeout downloading block %s from peer=%d, disconnecting", hash_to_hex(oldest_hash), peer.id)
+                self.connman.disconnect_peer(peer, "block download stalled")
+        for txid, (when, _, _) in list(self.tx_requested.items()):
+            if now - when > TX_REQUEST_TIMEOUT:
+                self._retry_tx_request(txid)
+        for txid, (_, _, expires) in list(self.orphans.items()):
+            if expires < now:
+                self._remove_orphan(txid)
+
+    def _finalize(self, peer: Peer) -> None:
+        """A peer is gone: what it was to send us is asked of others."""
+        for h in list(peer.in_flight):
+            if self.in_flight.get(h) == peer.id:
+                del self.in_flight[h]
+        peer.in_flight.clear()
+        for txid, (_, asked, _) in list(self.tx_requested.items()):
+            if asked == peer.id:
+                self._retry_tx_request(txid)
+        for txid, (_, source, _) in list(self.orphans.items()):
+            if source == peer.id:
+                self._remove_orphan(txid)
+        self.nonces.discard(peer.our_nonce)
+        self._download_due = True

@@ -1,0 +1,419 @@
+"""The Dash/Bitcoin v1 P2P wire protocol, without I/O: message framing and the message types.
+
+``frame(command, payload)`` makes the bytes of one message; ``MessageReader.feed(data)``
+takes bytes as they arrive and gives back whole messages. A header that cannot be trusted
+(wrong magic, oversized length, malformed command) raises ``ProtocolError``: the stream
+cannot be resynchronised and the peer is dropped. A message with a wrong checksum comes
+out with ``valid=False``, as Dash Core drops such a message and keeps the peer.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ... import chainparams
+from ...crypto.hashes import sha256d
+from ...primitives.block import Block, BlockHeader
+from ...primitives.serialize import DeserializationError, Reader, compact_size, var_bytes
+from ...primitives.transaction import Transaction
+
+MAGIC = chainparams.MESSAGE_START
+HEADER_SIZE = 24
+COMMAND_SIZE = 12
+MAX_MESSAGE_SIZE = 3 * 1024 * 1024  # Dash's MAX_PROTOCOL_MESSAGE_LENGTH
+
+PROTOCOL_VERSION = 70240
+MIN_PEER_PROTO_VERSION = 70215
+NODE_NETWORK = 1
+NODE_BLOOM = 1 << 2
+NODE_NETWORK_LIMITED = 1 << 10
+NODE_HEADERS_COMPRESSED = 1 << 11
+LOCAL_SERVICES = NODE_NETWORK | NODE_NETWORK_LIMITED
+SERVICE_NAMES = {NODE_NETWORK: "NETWORK", NODE_BLOOM: "BLOOM", NODE_NETWORK_LIMITED: "NETWORK_LIMITED",
+                 NODE_HEADERS_COMPRESSED: "HEADERS_COMPRESSED"}
+
+MSG_TX = 1
+MSG_BLOCK = 2
+MAX_INV_SIZE = 50_000
+MAX_HEADERS_RESULTS = 2000
+MAX_ADDR_TO_SEND = 1000
+MAX_LOCATOR_SIZE = 101
+MAX_SUBVERSION_LENGTH = 256
+MAX_GETBLOCKS_RESULTS = 500
+
+#: Counted under this name in bytes*_per_msg: messages of an unknown type and ones with a bad checksum.
+OTHER = "*other*"
+
+
+class ProtocolError(Exception):
+    """Bytes from a peer that break the framing; the connection cannot go on."""
+
+
+class MessageError(Exception):
+    """A message whose payload does not decode as its type says."""
+
+
+def checksum(payload: bytes) -> bytes:
+    return sha256d(payload)[:4]
+
+
+def frame(command: str, payload: bytes = b"") -> bytes:
+    """One message on the wire: magic, command (NUL-padded), length, checksum, payload."""
+    name = command.encode("ascii")
+    if len(name) > COMMAND_SIZE:
+        raise ValueError(f"command too long: {command}")
+    return MAGIC + name.ljust(COMMAND_SIZE, b"\0") + struct.pack("<I", len(payload)) + checksum(payload) + payload
+
+
+@dataclass
+class RawMessage:
+    command: str
+    payload: bytes
+    valid: bool = True  # False: the checksum did not match
+
+    @property
+    def wire_size(self) -> int:
+        return HEADER_SIZE + len(self.payload)
+
+
+def _parse_command(raw: bytes) -> str:
+    name, _, padding = raw.partition(b"\0")
+    if padding.strip(b"\0") or not name or any(c < 0x20 or c > 0x7E for c in name):
+        raise ProtocolError(f"malformed command {raw!r}")
+    return name.decode("ascii")
+
+
+class MessageReader:
+    """Bytes in, messages out. Keeps no more than one message's bytes."""
+
+    def __init__(self, max_size: int = MAX_MESSAGE_SIZE):
+        self._buf = bytearray()
+        self._max_size = max_size
+        self._header: tuple[str, int, bytes] | None = None
+
+    def feed(self, data: bytes) -> list[RawMessage]:
+        self._buf += data
+        out = []
+        while True:
+            if self._header is None:
+                if len(self._buf) < HEADER_SIZE:
+                    if self._buf and not MAGIC.startswith(bytes(self._buf[:4])):
+                        raise ProtocolError(f"wrong magic {bytes(self._buf[:4]).hex()}")
+                    return out
+                head = bytes(self._buf[:HEADER_SIZE])
+                if head[:4] != MAGIC:
+                    raise ProtocolError(f"wrong magic {head[:4].hex()}")
+                command = _parse_command(head[4:16])
+                (length,) = struct.unpack_from("<I", head, 16)
+                if length > self._max_size:
+                    raise ProtocolError(f"oversized message {command} ({length} bytes)")
+                self._header = (command, length, head[20:24])
+                del self._buf[:HEADER_SIZE]
+            command, length, check = self._header
+            if len(self._buf) < length:
+                return out
+            payload = bytes(self._buf[:length])
+            del self._buf[:length]
+            self._header = None
+            out.append(RawMessage(command, payload, checksum(payload) == check))
+
+
+# -- addresses ------------------------------------------------------------------------------
+
+
+def ip_to_bytes(host: str) -> bytes:
+    """An IPv4 or IPv6 address as the 16 bytes of the wire (IPv4 mapped into IPv6)."""
+    ip = ipaddress.ip_address(host)
+    if ip.version == 4:
+        return b"\0" * 10 + b"\xff\xff" + ip.packed
+    return ip.packed
+
+
+def ip_from_bytes(raw: bytes) -> str:
+    ip = ipaddress.IPv6Address(raw)
+    return str(ip.ipv4_mapped) if ip.ipv4_mapped else str(ip)
+
+
+@dataclass(frozen=True)
+class NetAddress:
+    services: int = 0
+    host: str = "0.0.0.0"
+    port: int = 0
+
+    def serialize(self) -> bytes:
+        return struct.pack("<Q", self.services) + ip_to_bytes(self.host) + struct.pack(">H", self.port)
+
+    @classmethod
+    def read(cls, r: Reader) -> "NetAddress":
+        services = struct.unpack("<Q", r.read(8))[0]
+        host = ip_from_bytes(r.read(16))
+        return cls(services, host, struct.unpack(">H", r.read(2))[0])
+
+
+@dataclass(frozen=True)
+class TimedAddress:
+    time: int
+    address: NetAddress
+
+    def serialize(self) -> bytes:
+        return struct.pack("<I", self.time) + self.address.serialize()
+
+    @classmethod
+    def read(cls, r: Reader) -> "TimedAddress":
+        return cls(r.u32(), NetAddress.read(r))
+
+
+@dataclass(frozen=True)
+class Inv:
+    type: int
+    hash: bytes
+
+    def serialize(self) -> bytes:
+        return struct.pack("<I", self.type) + self.hash
+
+    @classmethod
+    def read(cls, r: Reader) -> "Inv":
+        return cls(r.u32(), r.read(32))
+
+
+# -- messages ---------------------------------------------------------------------------------
+
+MESSAGES: dict[str, type["Message"]] = {}
+
+
+class Message:
+    """A message type: ``command`` on the wire, ``serialize()`` its payload, ``decode(payload)``."""
+
+    command: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kw) -> None:
+        super().__init_subclass__(**kw)
+        if cls.command:
+            MESSAGES[cls.command] = cls
+
+    def serialize(self) -> bytes:
+        return b""
+
+    @classmethod
+    def read(cls, r: Reader) -> "Message":
+        return cls()
+
+    @classmethod
+    def decode(cls, payload: bytes) -> "Message":
+        r = Reader(payload)
+        try:
+            msg = cls.read(r)
+            if cls.command != "version":  # Dash's version may carry fields we do not know
+                r.expect_end()
+        except (DeserializationError, ValueError, struct.error) as e:
+            raise MessageError(f"{cls.command}: {e}") from None
+        return msg
+
+    def to_bytes(self) -> bytes:
+        return frame(self.command, self.serialize())
+
+
+def decode(message: RawMessage) -> Message | None:
+    """The typed message, or None for a type we do not know (ignored, as Dash ignores them)."""
+    cls = MESSAGES.get(message.command)
+    return cls.decode(message.payload) if cls is not None else None
+
+
+def _read_list(r: Reader, limit: int, what: str, read) -> list:
+    n = r.compact_size()
+    if n > limit:
+        raise MessageError(f"{what}: {n} entries, more than {limit}")
+    return [read(r) for _ in range(n)]
+
+
+@dataclass
+class Version(Message):
+    command: ClassVar[str] = "version"
+    version: int = PROTOCOL_VERSION
+    services: int = LOCAL_SERVICES
+    time: int = 0
+    addr_recv: NetAddress = field(default_factory=NetAddress)
+    addr_from: NetAddress = field(default_factory=NetAddress)
+    nonce: int = 0
+    user_agent: str = ""
+    start_height: int = 0
+    relay: bool = True
+    mnauth_challenge: bytes = b"\0" * 32
+    masternode: bool = False
+
+    def serialize(self) -> bytes:
+        return (struct.pack("<iQq", self.version, self.services, self.time) + self.addr_recv.serialize()
+                + self.addr_from.serialize() + struct.pack("<Q", self.nonce)
+                + var_bytes(self.user_agent.encode("utf-8")) + struct.pack("<i?", self.start_height, self.relay)
+                + self.mnauth_challenge + struct.pack("<?", self.masternode))
+
+    @classmethod
+    def read(cls, r: Reader) -> "Version":
+        version = r.i32()
+        services = struct.unpack("<Q", r.read(8))[0]
+        time = r.i64()
+        addr_recv = NetAddress.read(r)
+        msg = cls(version, services, time, addr_recv)
+        if r.at_end():
+            return msg
+        msg.addr_from = NetAddress.read(r)
+        msg.nonce = struct.unpack("<Q", r.read(8))[0]
+        ua = r.var_bytes()
+        if len(ua) > MAX_SUBVERSION_LENGTH:
+            raise DeserializationError("user agent too long")
+        msg.user_agent = ua.decode("utf-8", "replace")
+        msg.start_height = r.i32()
+        msg.relay = r.u8() != 0 if not r.at_end() else True
+        if len(r.data) - r.pos >= 33:
+            msg.mnauth_challenge = r.read(32)
+            msg.masternode = r.u8() != 0
+        return msg
+
+
+@dataclass
+class Verack(Message):
+    command: ClassVar[str] = "verack"
+
+
+@dataclass
+class GetAddr(Message):
+    command: ClassVar[str] = "getaddr"
+
+
+@dataclass
+class MempoolRequest(Message):
+    command: ClassVar[str] = "mempool"
+
+
+@dataclass
+class SendHeaders(Message):
+    command: ClassVar[str] = "sendheaders"
+
+
+@dataclass
+class Ping(Message):
+    command: ClassVar[str] = "ping"
+    nonce: int = 0
+
+    def serialize(self) -> bytes:
+        return struct.pack("<Q", self.nonce)
+
+    @classmethod
+    def read(cls, r: Reader) -> "Ping":
+        return cls(struct.unpack("<Q", r.read(8))[0])
+
+
+@dataclass
+class Pong(Ping):
+    command: ClassVar[str] = "pong"
+
+
+@dataclass
+class Addr(Message):
+    command: ClassVar[str] = "addr"
+    addresses: list[TimedAddress] = field(default_factory=list)
+
+    def serialize(self) -> bytes:
+        return compact_size(len(self.addresses)) + b"".join(a.serialize() for a in self.addresses)
+
+    @classmethod
+    def read(cls, r: Reader) -> "Addr":
+        return cls(_read_list(r, MAX_ADDR_TO_SEND, "addr", TimedAddress.read))
+
+
+@dataclass
+class InvMessage(Message):
+    command: ClassVar[str] = "inv"
+    items: list[Inv] = field(default_factory=list)
+
+    def serialize(self) -> bytes:
+        return compact_size(len(self.items)) + b"".join(i.serialize() for i in self.items)
+
+    @classmethod
+    def read(cls, r: Reader) -> "InvMessage":
+        return cls(_read_list(r, MAX_INV_SIZE, cls.command, Inv.read))
+
+
+@dataclass
+class GetData(InvMessage):
+    command: ClassVar[str] = "getdata"
+
+
+@dataclass
+class NotFound(InvMessage):
+    command: ClassVar[str] = "notfound"
+
+
+@dataclass
+class GetHeaders(Message):
+    command: ClassVar[str] = "getheaders"
+    locator: list[bytes] = field(default_factory=list)
+    hash_stop: bytes = b"\0" * 32
+    version: int = PROTOCOL_VERSION
+
+    def serialize(self) -> bytes:
+        return (struct.pack("<I", self.version) + compact_size(len(self.locator)) + b"".join(self.locator)
+                + self.hash_stop)
+
+    @classmethod
+    def read(cls, r: Reader) -> "GetHeaders":
+        version = r.u32()
+        locator = _read_list(r, MAX_LOCATOR_SIZE, cls.command, lambda r: r.read(32))
+        return cls(locator, r.read(32), version)
+
+
+@dataclass
+class GetBlocks(GetHeaders):
+    command: ClassVar[str] = "getblocks"
+
+
+@dataclass
+class Headers(Message):
+    command: ClassVar[str] = "headers"
+    headers: list[BlockHeader] = field(default_factory=list)
+
+    def serialize(self) -> bytes:
+        return compact_size(len(self.headers)) + b"".join(h.serialize() + b"\0" for h in self.headers)
+
+    @classmethod
+    def read(cls, r: Reader) -> "Headers":
+        def one(r: Reader) -> BlockHeader:
+            h = BlockHeader.read(r)
+            if r.compact_size() != 0:
+                raise DeserializationError("a header with transactions")
+            return h
+        return cls(_read_list(r, MAX_HEADERS_RESULTS, "headers", one))
+
+
+@dataclass
+class BlockMessage(Message):
+    command: ClassVar[str] = "block"
+    block: Block | None = None
+    raw: bytes = b""  # the serialized block, when it is at hand (sending from disk)
+
+    def serialize(self) -> bytes:
+        return self.raw or (self.block.serialize() if self.block else b"")
+
+    @classmethod
+    def read(cls, r: Reader) -> "BlockMessage":
+        return cls(Block.from_bytes(r.read(len(r.data) - r.pos)))
+
+
+@dataclass
+class TxMessage(Message):
+    command: ClassVar[str] = "tx"
+    tx: Transaction | None = None
+
+    def serialize(self) -> bytes:
+        return self.tx.serialize() if self.tx else b""
+
+    @classmethod
+    def read(cls, r: Reader) -> "TxMessage":
+        return cls(Transaction.read(r))
+
+
+#: Every message type this node knows, by command.
+COMMANDS = sorted(MESSAGES)
