@@ -47,6 +47,7 @@ from .threads import (
 log = logging.getLogger("mpipc")
 
 GRACE = 0.005
+WATCH_SLICE = 0.001  # how long a thread watching the socket goes without looking at its inbox
 RECV_TIMEOUT = 0.02  # how soon a busy reader blocked in recv notices it was woken
 BUSY_WINDOW = 0.1  # a worker active this recently reads as a busy reader
 HOLD_REFS = 1024  # callbackThread references kept before one Release lets them go
@@ -73,7 +74,7 @@ class Inbox:
     WORKER while a worker waits for its next call, BACKGROUND for the idle reader.
     """
 
-    __slots__ = ("items", "cond", "rank", "name", "timed", "stop", "sleeping", "held")
+    __slots__ = ("items", "cond", "rank", "name", "timed", "stop", "sleeping", "watcher", "held")
 
     def __init__(self, lock, name: str = ""):
         self.items: collections.deque = collections.deque()
@@ -83,6 +84,7 @@ class Inbox:
         self.timed = False  # asleep with a timeout: it will look again by itself
         self.stop = False  # a worker asked to end once it is idle
         self.sleeping = False  # its thread is in cond.wait: a post must notify it
+        self.watcher = None  # its poll object for _watch
         self.held: dict = {}  # callbackThreads of the calls routed here, kept (see _hold)
 
 
@@ -573,6 +575,7 @@ class Connection:
         try:
             if self._reader is not None and self._rank(self._reader) < self._rank(inbox):
                 self._wake()
+            readable = False  # a watch saw a frame waiting with nobody reading it
             while True:
                 if self._tasks:
                     while self._tasks:
@@ -591,9 +594,19 @@ class Connection:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         return _TIMEOUT
-                wait = 0.0 if rank == CALLER and self._reader is None else self._may_read(inbox)
+                if (rank == CALLER or readable) and self._reader is None:
+                    wait = 0.0
+                else:
+                    wait = self._may_read(inbox)
+                readable = False
                 if wait == 0.0:
                     self._read_once(inbox, deadline)
+                elif wait is not None and self._reader is None:
+                    # The role is free but left to a thread that may come back for it: watch
+                    # the socket meanwhile, and read what comes while nobody reads, once
+                    # the inbox has been looked at again (the frame may be for us, read
+                    # by another watcher meanwhile).
+                    readable = self._watch(inbox, wait if deadline is None else min(wait, left))
                 else:
                     inbox.timed = wait is not None
                     inbox.sleeping = True
@@ -608,6 +621,23 @@ class Connection:
             if self._reader is None:
                 self._offer_role()
             lock.release()
+
+    def _watch(self, inbox: Inbox, timeout: float) -> bool:
+        """Wait up to ``timeout`` (at most ``WATCH_SLICE``) for the socket to become
+        readable, without the read role (lock held on entry and exit, not while waiting);
+        True if a frame waits for a reader and the role is still free. It leaves the
+        wake pipe alone (that is the reader's): what is posted to ``inbox`` meanwhile is
+        seen when the slice ends."""
+        watcher = inbox.watcher  # a poll object of its own: one may not be polled twice at once
+        if watcher is None:
+            watcher = inbox.watcher = select.poll()
+            watcher.register(self.sock.fileno(), select.POLLIN)
+        self._lock.release()
+        try:
+            ready = watcher.poll(min(timeout, WATCH_SLICE) * 1000)
+        finally:
+            self._lock.acquire()
+        return bool(ready) and self._reader is None
 
     @staticmethod
     def _rank(inbox: Inbox) -> int:

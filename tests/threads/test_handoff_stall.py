@@ -3,10 +3,11 @@
 The pattern of every dashcore wallet RPC that waits for notifications: the node's HTTP
 thread calls ``Wallet.rpc``; the wallet calls back ``Node.sync`` (run on that HTTP
 thread), which waits until the node's notification thread has called ``Wallet.notify``.
-Each such call should cost a few round trips (well under a millisecond here); it costs
-about 6 ms, the transport's GRACE (5 ms) plus the round trips: a frame that arrives for
-the wallet while its read role is left to a thread that read "recently" waits until a
-reader re-checks after GRACE.
+Each such call should cost a few round trips (well under a millisecond here); it once
+cost about 6 ms, the transport's GRACE (5 ms) plus the round trips: a frame that arrived
+for the wallet while its read role was left to a thread that read "recently" waited
+until a reader re-checked after GRACE. Threads that leave the role now watch the socket
+meanwhile (Connection._watch).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import sys
 import threading
 import time
 
-import pytest
 
 import mpipc
 from mpipc import proxy
@@ -81,10 +81,6 @@ def _median_ms(fn, n=40) -> float:
     return statistics.median(times) * 1e3
 
 
-@pytest.mark.xfail(strict=True, reason="transport: a frame that arrives while the read role is left to a thread "
-                   "that read within GRACE, but is now busy (running a callback that waits for another thread), "
-                   "is read only when a reader re-checks after GRACE: ~6 ms a call instead of ~0.5 ms "
-                   "(dashcore's sendtoaddress through dash-node: 10.6 ms against 3.6 ms in dashd)")
 def test_callback_waiting_for_another_threads_call_does_not_stall():
     spawned = mpipc.spawn([sys.executable, __file__])
     node = Node()
