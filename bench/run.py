@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mpipc  # noqa: E402
 from mpipc import codec  # noqa: E402
 from mpipc.demo.adder import AddParams, AdderClient, CallbackServer  # noqa: E402
+import dash  # noqa: E402
 from peers import PEERS  # noqa: E402
 
 MIB = 1 << 20
@@ -312,9 +313,14 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--peers", action=argparse.BooleanOptionalAction, default=True,
                     help="also time the RPC peers (bench/peers.py; pip install -e '.[bench]')")
+    ap.add_argument("--dash", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time wallet RPCs on dash-node against dashd (bench/dash.py); a full run "
+                         "also times the functional suite under each")
     args = ap.parse_args()
     try:
         r = run(args.quick, args.peers)
+        if args.dash:
+            r["dash"] = dash.run(args.quick)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -322,6 +328,8 @@ def main() -> int:
         print(json.dumps(r, indent=2))
     else:
         report(r)
+        if args.dash:
+            dash.report(r["dash"])
     return 0
 
 

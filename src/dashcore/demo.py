@@ -76,12 +76,12 @@ def _executable(name: str) -> str:
 class Node:
     """A node process in a fresh data directory, and its RPC; ``with`` stops it and cleans up."""
 
-    def __init__(self, executable: str = "dash-node"):
+    def __init__(self, executable: str = "dash-node", *extra_args: str):
         self.executable = executable
         self.datadir = tempfile.mkdtemp(prefix="dash-demo-")
         port = _free_port()
         argv = [_executable(executable), "-regtest", f"-datadir={self.datadir}", f"-rpcport={port}",
-                f"-port={_free_port()}", "-listen=0"]
+                f"-port={_free_port()}", "-listen=0", *extra_args]
         try:
             self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
         except OSError as exc:
