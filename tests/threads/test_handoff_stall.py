@@ -88,11 +88,19 @@ def test_callback_waiting_for_another_threads_call_does_not_stall():
         init = m.GInitClient(spawned.connection)
         wallet = init.make_wallet(node)
         node.wallet = wallet
-        plain = _median_ms(wallet.rpc)
-        node.through_thread = True
-        through = _median_ms(wallet.rpc)
-        # two more round trips than the plain call; a stall of GRACE (5 ms) is what this catches
-        assert through < max(2.5, 4 * plain), f"plain {plain:.2f} ms, through the scheduler thread {through:.2f} ms"
+        # Two more round trips than the plain call; a stall of GRACE (5 ms) is what this catches. A loaded
+        # machine (the suite runs with -n 2 on 2 cores) may slow one measurement: a stall slows all three.
+        seen = []
+        for _ in range(3):
+            node.through_thread = False
+            plain = _median_ms(wallet.rpc)
+            node.through_thread = True
+            through = _median_ms(wallet.rpc)
+            seen.append(f"plain {plain:.2f} ms, through the scheduler thread {through:.2f} ms")
+            if through < plain + 3.0:
+                break
+        else:
+            raise AssertionError("; ".join(seen))
         wallet.close()
         init.close()
     finally:

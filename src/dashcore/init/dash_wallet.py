@@ -91,6 +91,7 @@ def net_dir_of(args: ArgsManager) -> str:
 
 def configure(args: ArgsManager) -> None:
     """Logging to the shared debug.log, and the clock, from the options."""
+    os.makedirs(net_dir_of(args), exist_ok=True)
     logsetup.setup(os.path.join(net_dir_of(args), "debug.log"), print_to_console=args.get_bool("printtoconsole"),
                    micros=args.get_bool("logtimemicros"), thread_names=args.get_bool("logthreadnames"),
                    debug=args.get_list("debug"), process_name=PROCESS_NAME, name_lines=True)

@@ -239,3 +239,31 @@ def test_help_lists_dashd_options_and_ipc_ones():
     assert {"ipcconnect", "ipcfd", "server", "rpcport", "wallet", "datadir", "debug"} <= wallet
     r = subprocess.run([os.path.join(BIN_DIR, "dash-wallet"), "-regtest"], capture_output=True, text=True)
     assert r.returncode == 1 and "-ipcconnect" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_wallet_takes_ipcfd_with_an_equals_sign_and_its_options_from_construct(tmp_path):
+    import socket
+
+    import mpipc
+    from dashcore.ipc import process
+    from dashcore.util.args import ArgsManager
+    from dashcore.init.options import DASH_NODE_OPTIONS
+
+    ours, theirs = socket.socketpair()
+    child = subprocess.Popen([os.path.join(BIN_DIR, "dash-wallet"), f"-ipcfd={theirs.fileno()}"],
+                             pass_fds=(theirs.fileno(),), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    theirs.close()
+    conn = mpipc.Connection(ours, name="test-parent")
+    try:
+        args = ArgsManager(DASH_NODE_OPTIONS)
+        args.parse_command_line([f"-datadir={tmp_path}", "-regtest", "-debug=ipc"])
+        init = process.init_client(conn, args)
+        assert init.make_echo().echo("over the fd") == "over the fd"
+        assert init.make_node() is None and init.make_chain() is None
+    finally:
+        conn.close()
+        out, err = child.communicate(timeout=30)
+    assert child.returncode == 0 and out == b"" and err == b""
+    with open(tmp_path / "regtest" / "debug.log") as f:
+        log = f.read()
+    assert f"{{dash-wallet-{child.pid}/" in log and "IPC server recv request" in log and "Echo.echo$Params" in log
