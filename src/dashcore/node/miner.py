@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from .. import chainparams, script
 from ..primitives.block import Block, BlockHeader, hash_meets_target, merkle_root
 from ..primitives.transaction import NULL_HASH, NULL_INDEX, OutPoint, Transaction, TxIn, TxOut
@@ -72,4 +74,7 @@ def generate(cs: Chainstate, script_pubkey: bytes, count: int, max_tries: int,
             tries_left -= mined.header.nonce + 1
             cs.process_new_block(mined)
             hashes.append(mined.hash)
+        # Python's locks are not fair: re-taking cs_main at once would starve every RPC waiting for it
+        # (getblockchaininfo waited seconds during a long generate). Let a waiter have it between blocks.
+        time.sleep(0)
     return hashes
