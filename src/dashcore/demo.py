@@ -28,23 +28,28 @@ def _free_port() -> int:
 
 
 class Rpc:
-    """JSON-RPC over HTTP with the node's cookie, as dash-cli does it."""
+    """JSON-RPC over HTTP with the node's cookie, on one kept-alive connection as
+    JSON-RPC libraries (and Dash's test framework) do; a new one after an error."""
 
     def __init__(self, port: int, datadir: str):
         self.port = port
         self.cookie = os.path.join(datadir, "regtest", ".cookie")
+        self._conn: http.client.HTTPConnection | None = None
 
     def __call__(self, method: str, *params, wallet: str | None = None):
         with open(self.cookie) as f:
             auth = base64.b64encode(f.read().strip().encode()).decode()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        if self._conn is None:
+            self._conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         try:
             path = "/" if wallet is None else f"/wallet/{wallet}"
             body = json.dumps({"method": method, "params": list(params), "id": 1})
-            conn.request("POST", path, body, {"Authorization": f"Basic {auth}"})
-            reply = json.loads(conn.getresponse().read())
-        finally:
-            conn.close()
+            self._conn.request("POST", path, body, {"Authorization": f"Basic {auth}"})
+            reply = json.loads(self._conn.getresponse().read())
+        except (OSError, http.client.HTTPException, ValueError):
+            self._conn.close()
+            self._conn = None
+            raise OSError(f"{method}: no reply from the node") from None
         if reply.get("error"):
             raise RuntimeError(f"{method}: {reply['error']['message']}")
         return reply["result"]
