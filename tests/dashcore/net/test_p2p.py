@@ -191,6 +191,11 @@ def test_silent_and_stalling_peers_do_not_stall_sync(make_node, raw_peers):
         staller.wait_for("getdata", pred=lambda m: any(i.type == p.MSG_BLOCK for i in m.items))
         assert n1.rpc.getpeerinfo()[-1]["inflight"]  # blocks wait on the staller
 
+        # a peer that asks n0 for ~8 MB of blocks and never reads them
+        hog = raw_peers(n0)
+        hog.handshake()
+        hog.send(p.GetData([p.Inv(p.MSG_BLOCK, bytes.fromhex(hashes[0])[::-1])] * p.MAX_INV_SIZE))
+
         connect(n1, n0)
         sync_blocks([n0, n1], timeout=20)
         assert staller.wait_for_disconnect()  # dropped as a staller once n0 could serve its blocks
@@ -214,5 +219,30 @@ def test_network_rpcs(make_node):
     assert n0.rpc.getnetworkinfo()["networkactive"] is False
     n0.rpc.setnetworkactive(True)
     connect(n1, n0)
+    n1.stop()
+    n0.stop()
+
+
+def test_orphan_transaction_waits_for_its_parent(make_node, raw_peers):
+    n0, n1 = make_node(), make_node("-disablewallet")
+    n0.rpc.createwallet("w")
+    w0 = n0.wallet("w")
+    n0.rpc.generatetoaddress(101, w0.getnewaddress())
+    connect(n1, n0)
+    sync_blocks([n0, n1])
+    disconnect(n1, n0)
+    # one mature coinbase: the second payment spends the first one's change
+    parent = w0.sendtoaddress(w0.getnewaddress(), Decimal("1"))
+    child = w0.sendtoaddress(w0.getnewaddress(), Decimal("2"))
+    raw = {t: Transaction.from_bytes(bytes.fromhex(n0.rpc.getrawtransaction(t))) for t in (parent, child)}
+    assert raw[child].vin[0].prevout.txid == raw[parent].txid
+
+    peer = raw_peers(n1)
+    peer.handshake()
+    peer.send(p.TxMessage(raw[child]))
+    asked = peer.wait_for("getdata", pred=lambda m: m.items == [p.Inv(p.MSG_TX, raw[parent].txid)])
+    assert asked is not None and n1.rpc.getrawmempool() == []
+    peer.send(p.TxMessage(raw[parent]))
+    assert wait_until(lambda: sorted(n1.rpc.getrawmempool()) == sorted([parent, child]))
     n1.stop()
     n0.stop()

@@ -96,6 +96,7 @@ class Peer:
         self.tx_to_announce: list[bytes] = []
         self.blocks_to_announce: list[bytes] = []
         self.hash_continue: bytes | None = None
+        self.getdata_backlog: list = []
         self.getaddr_answered = False
         self.misbehavior = 0
         self.last_block_time = 0

@@ -168,7 +168,9 @@ class PeerManager:
         for peer in self.connman.snapshot():
             if peer.disconnect:
                 continue
-            msg = self.connman.pop_message(peer)
+            # a peer that does not read what we send gets nothing more processed until it does
+            paused = self.connman.send_paused(peer) or peer.getdata_backlog
+            msg = None if paused else self.connman.pop_message(peer)
             if msg is not None:
                 self._process(peer, msg)
                 busy = busy or bool(peer.recv_queue)
@@ -413,9 +415,12 @@ class PeerManager:
 
     def _on_getdata(self, peer: Peer, msg: p.GetData) -> None:
         notfound = []
-        for item in msg.items:
+        for n, item in enumerate(msg.items):
             if peer.disconnect:
                 return
+            if self.connman.send_paused(peer):
+                peer.getdata_backlog = msg.items[n:]  # answered once the peer has read what is queued
+                break
             if item.type == p.MSG_BLOCK:
                 with self.cs.cs_main:
                     idx = self.cs.index.get(item.hash)
@@ -780,6 +785,9 @@ class PeerManager:
             peer.ping_nonce = int.from_bytes(os.urandom(8), "little") or 1
             peer.ping_start = now
             self.send(peer, p.Ping(peer.ping_nonce))
+        if peer.getdata_backlog and not self.connman.send_paused(peer):
+            items, peer.getdata_backlog = peer.getdata_backlog, []
+            self._on_getdata(peer, p.GetData(items))
         if peer.blocks_to_announce:
             self._announce_blocks(peer)
         if peer.tx_to_announce:
