@@ -19,6 +19,16 @@ def wait_until(predicate, timeout: float = 5.0, interval: float = 0.01) -> bool:
         time.sleep(interval)
 
 
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting to be reaped by someone else counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
 def bounded(fn, timeout: float = CALL_TIMEOUT, name: str = "bounded"):
     """Run ``fn()`` on a thread of its own and give its result, or raise TimeoutError.
 

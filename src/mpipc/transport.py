@@ -147,12 +147,12 @@ class CallContext:
 class PendingCall:
     """A call sent and not yet waited for (``Connection.send``)."""
 
-    def __init__(self, connection: "Connection", question, results_cls, value=None):
+    def __init__(self, connection: "Connection", inbox, question, results_cls, value=None):
         self.connection = connection
         self.question = question  # None: it ran in this process, ``_value`` is its result
         self.results_cls = results_cls
         self._value = value
-        self._inbox = connection._own_inbox()
+        self._inbox = inbox  # the calling thread's, where the return is posted
         self._finished = question is None
 
     def pipeline(self, *transform: int) -> CapRef:
@@ -298,8 +298,8 @@ class Connection:
                 self._wait_for(inbox, embargo)
                 if embargo.error is not None:
                     raise embargo.error
-            return PendingCall(self, None, results_cls, self._run_local(outcome, params, caps))
-        return PendingCall(self, outcome, results_cls)
+            return PendingCall(self, inbox, None, results_cls, self._run_local(outcome, params, caps))
+        return PendingCall(self, inbox, outcome, results_cls)
 
     def call_raw(self, target, interface_id, method_id, params, caps=None):
         """Call and wait; gives (question, results AnyPointer, result caps); ``_done`` the
@@ -573,7 +573,7 @@ class Connection:
         inbox.rank = rank
         self._waiting.append(inbox)
         try:
-            if self._reader is not None and self._rank(self._reader) < self._rank(inbox):
+            if self._reader is not None and self._reader.rank < inbox.rank:
                 self._wake()
             readable = False  # a watch saw a frame waiting with nobody reading it
             while True:
@@ -639,11 +639,6 @@ class Connection:
             self._lock.acquire()
         return bool(ready) and self._reader is None
 
-    @staticmethod
-    def _rank(inbox: Inbox) -> int:
-        """Who reads first: callers, then workers, then the background reader."""
-        return inbox.rank
-
     def _may_read(self, inbox: Inbox) -> float | None:
         """0.0 if ``inbox``'s thread should take the read role now, else how long to wait.
 
@@ -651,7 +646,7 @@ class Connection:
         a higher rank that read within ``GRACE`` keep it: a thread calling back to back
         comes again in microseconds and then finds the role free, with no hand-off.
         """
-        rank = self._rank(inbox)
+        rank = inbox.rank
         if self._reader is not None:
             # A lower rank looks again after GRACE instead of being woken when the role
             # comes free: a caller gives it up after every call and takes it back at once.
@@ -659,7 +654,7 @@ class Connection:
         if rank == CALLER:
             return 0.0
         for other in self._waiting:
-            if self._rank(other) > rank:
+            if other.rank > rank:
                 return GRACE
         if rank == WORKER:
             busiest = self._last_worker_inbox
@@ -677,7 +672,7 @@ class Connection:
         """The read role is free: wake the waiter of highest rank if it may take it now."""
         best = None
         for other in self._waiting:
-            if best is None or self._rank(other) > self._rank(best):
+            if best is None or other.rank > best.rank:
                 best = other
         if best is not None and not best.timed and self._may_read(best) == 0.0:
             best.cond.notify()

@@ -28,19 +28,18 @@ OBJ = SCHEMA.find("Obj")
 class Method:
     __slots__ = ("interface_id", "id", "name", "Params", "Results")
 
-    def __init__(self, iface, index, m):
+    def __init__(self, iface, name):
         self.interface_id = iface.id
-        self.id = index  # the ordinal: rpc.capnp's methodId (methods are listed by ordinal)
-        self.name = m.name
-        self.Params = codec.struct_class(SCHEMA, m.param_struct_type)
-        self.Results = codec.struct_class(SCHEMA, m.result_struct_type)
+        self.name = name
+        # id: the ordinal, rpc.capnp's methodId
+        self.id, self.Params, self.Results = codec.method_classes(SCHEMA, iface, name)
 
     def __repr__(self):
         return f"Method({self.name})"
 
 
 def _methods(iface) -> dict:
-    return {m.name: Method(iface, i, m) for i, m in enumerate(iface.interface.methods)}
+    return {m.name: Method(iface, m.name) for m in iface.interface.methods}
 
 
 C = _methods(CONF)

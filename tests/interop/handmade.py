@@ -26,15 +26,10 @@ class Method:
 
     def __init__(self, iface_name: str, name: str):
         iface = EXAMPLE.find(iface_name)
-        for m in iface.interface.methods:
-            if m.name == name:
-                self.interface_id = iface.id
-                self.id = m.ordinal  # the method id on the wire
-                self.name = f"{iface_name}.{name}"
-                self.Params = codec.struct_class(EXAMPLE, m.param_struct_type)
-                self.Results = codec.struct_class(EXAMPLE, m.result_struct_type)
-                return
-        raise LookupError(name)
+        self.interface_id = iface.id
+        self.name = f"{iface_name}.{name}"
+        # id: the method id on the wire (the ordinal)
+        self.id, self.Params, self.Results = codec.method_classes(EXAMPLE, iface, name)
 
     @property
     def key(self) -> tuple[int, int]:

@@ -15,7 +15,7 @@ import pytest
 
 import mpipc
 
-from ..waiting import CALL_TIMEOUT, bounded, wait_until  # noqa: F401 (used by the tests too)
+from ..waiting import CALL_TIMEOUT, alive, bounded, wait_until  # noqa: F401 (used by the tests too)
 
 SKIP_REASON = ("set MPIPC_INTEROP_BIN to a folder with libmultiprocess's example programs mpexample, "
                "mpcalculator, mpprinter (build: apt-get install capnproto libcapnp-dev cmake g++; "
@@ -54,16 +54,6 @@ def read_text(path: str) -> str:
 
 
 # ------------------------------------------------------------------------ processes
-def alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie waiting to be reaped by someone else counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rpartition(")")[2].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
-
-
 def group_members(pgid: int) -> list[int]:
     """Live processes of process group ``pgid``."""
     found = []

@@ -23,11 +23,9 @@ Context = codec.struct_class(S, CONTEXT_ID)
 class Method:
     def __init__(self, iface_name, name):
         iface = S.find(iface_name)
-        (m,) = [m for m in iface.interface.methods if m.name == name]
-        self.iface, self.id = iface.id, m.ordinal
-        self.Params = codec.struct_class(S, m.param_struct_type)
-        self.Results = codec.struct_class(S, m.result_struct_type)
-        fields = {f.name: f for f in S.nodes[m.param_struct_type].struct.fields}
+        self.iface = iface.id
+        self.id, self.Params, self.Results = codec.method_classes(S, iface, name)
+        fields = {f.name: f for f in self.Params.schema_node.struct.fields}
         self.context_index = fields["context"].slot.offset if "context" in fields else None
 
     def params(self, conn: Connection, **params):

@@ -17,6 +17,8 @@ import mpipc
 from mpipc.connections import connect, fd_from_argv, listen, parse_address, spawn
 from mpipc.demo.adder import AdderClient, AdderServer
 
+from ..waiting import alive, wait_until
+
 DEMO_CHILD = [sys.executable, "-m", "mpipc.demo", "--serve"]
 
 
@@ -181,21 +183,7 @@ def test_a_parent_killed_during_a_callback_ends_its_child():
         assert middle.stdout.readline().strip() == "in callback"
         os.kill(middle.pid, signal.SIGKILL)
         middle.wait(5)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                os.kill(child_pid, 0)
-            except ProcessLookupError:
-                break
-            # A zombie until init reaps it: look at its state.
-            try:
-                with open(f"/proc/{child_pid}/stat") as f:
-                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                        break
-            except FileNotFoundError:
-                break
-            time.sleep(0.05)
-        else:
+        if not wait_until(lambda: not alive(child_pid), 5):
             os.kill(child_pid, signal.SIGKILL)
             pytest.fail("the child outlived its killed parent by 5 s")
     finally:
