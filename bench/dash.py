@@ -57,15 +57,15 @@ def run(quick: bool) -> dict:
     med = {exe: {case: statistics.median(v) * 1e6 for case, v in per.items()} for exe, per in times.items()}
     result = {"median_us": med}
     if not quick:
-        result["functional_suite_s"] = {exe: _suite_seconds(exe) for exe in EXECUTABLES}
+        listed = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/dashcore/functional"],
+                                cwd=ROOT, capture_output=True, text=True).stdout.splitlines()
+        result["functional_suite_s"] = {exe: _suite_seconds([t for t in listed if t.endswith(f"[{exe}]")])
+                                        for exe in EXECUTABLES}
     return result
 
 
-def _suite_seconds(exe: str) -> float:
-    """Wall time of tests/dashcore/functional run against ``exe`` only."""
-    listed = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/dashcore/functional"],
-                            cwd=ROOT, capture_output=True, text=True)
-    ids = [line for line in listed.stdout.splitlines() if line.endswith(f"[{exe}]")]
+def _suite_seconds(ids: list[str]) -> float:
+    """Wall time of the functional tests ``ids`` (those of one executable)."""
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", *ids], cwd=ROOT, capture_output=True)
     return time.perf_counter() - start
