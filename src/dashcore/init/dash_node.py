@@ -13,14 +13,14 @@ import sys
 
 import mpipc
 
-from ..interfaces import Chain, Echo, Init, Node, WalletLoader
+from ..interfaces import Chain, WalletLoader
 from ..ipc import process
 from ..ipc.peer import PeerChain, QuietClient
 from ..node import app
 from ..node.context import NodeContext
-from ..node.interfaces import ChainImpl, NodeImpl
 from ..util.args import ArgsError
-from .common import EchoImpl, parse_args
+from .common import parse_args
+from .node_init import NodeInit
 from .options import DASH_NODE_OPTIONS
 
 PROCESS_NAME = "dash-node"
@@ -34,33 +34,21 @@ CONNECTED_GONE = "The wallet process that served this method has disconnected"
 log = logging.getLogger("dashcore.init")
 
 
-class _ServedInit:
+class _ServedInit(NodeInit):
     """The node's Init as served to a dash-wallet that connects (-ipcbind): Node, Chain, Echo."""
-
-    def __init__(self, node: NodeContext):
-        self._node = node
 
     def ipc_construct(self, global_args) -> None:
         log.info("a process connected over IPC")
 
-    def make_echo(self) -> Echo:
-        return EchoImpl()
-
-    def make_node(self) -> Node:
-        return NodeImpl(self._node)
-
     def make_chain(self) -> Chain:
-        return PeerChain(ChainImpl(self._node), CONNECTED_GONE)
-
-    def make_wallet_loader(self, chain: Chain) -> WalletLoader | None:
-        return None
+        return PeerChain(super().make_chain(), CONNECTED_GONE)
 
 
-class DashNodeInit(Init):
+class DashNodeInit(NodeInit):
     """The node in this process; the wallet loader in a spawned dash-wallet."""
 
     def __init__(self, node: NodeContext):
-        self._node = node
+        super().__init__(node)
         self._wallet: process.SpawnedProcess | None = None
         self._listener: mpipc.Listener | None = None
         if node.args.is_set("ipcbind"):
@@ -74,15 +62,6 @@ class DashNodeInit(Init):
         except mpipc.MpipcError as e:
             raise app.InitError(f"Error: -ipcbind: {e}") from None
         log.info("IPC: listening on %s", address)
-
-    def make_echo(self) -> Echo:
-        return EchoImpl()
-
-    def make_node(self) -> Node:
-        return NodeImpl(self._node)
-
-    def make_chain(self) -> Chain:
-        return ChainImpl(self._node)
 
     def make_wallet_loader(self, chain: Chain) -> WalletLoader:
         try:

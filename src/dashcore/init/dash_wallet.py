@@ -26,7 +26,7 @@ from .. import chainparams
 from ..interfaces import Chain, Echo, Handler, Init, RpcCommand, WalletLoader
 from ..ipc import process
 from ..rpc import control
-from ..rpc.http import HttpRpcServer, RpcAuth, write_cookie
+from ..rpc.http import HttpRpcServer, RpcAuth, bind_addresses, write_cookie
 from ..rpc.server import RpcTable
 from ..util import log as logsetup
 from ..util import time as clock
@@ -159,11 +159,7 @@ def _start_rpc(args: ArgsManager, table: RpcTable, net_dir: str) -> tuple[HttpRp
         cookie_path = os.path.join(net_dir, ".wallet.cookie")
         cookie = write_cookie(cookie_path)
     auth = RpcAuth(user, password, args.get_list("rpcauth"), cookie)
-    binds = args.get_list("rpcbind") if args.is_set("rpcallowip") and args.is_set("rpcbind") else ["127.0.0.1"]
-    addresses = []
-    for b in binds:
-        host, _, p = b.rpartition(":") if b.count(":") == 1 else (b, "", "")
-        addresses.append((host or b, int(p) if p else port))
+    addresses = bind_addresses(args, port)
     try:
         server = HttpRpcServer(table, auth, addresses)
     except OSError as e:

@@ -4,33 +4,20 @@ from __future__ import annotations
 
 import sys
 
-from ..interfaces import Chain, Echo, Init, Node, WalletLoader
+from ..interfaces import Chain, WalletLoader
 from ..node import app
-from ..node.context import NodeContext
-from ..node.interfaces import ChainImpl, NodeImpl
-from ..util.args import ArgsError, ArgsManager
+from ..util.args import ArgsError
 from ..wallet.context import WalletContext
 from ..wallet.interfaces import WalletLoaderImpl
-from .common import EchoImpl, parse_args
+from .common import parse_args
+from .node_init import NodeInit
 from .options import DASHD_OPTIONS
 
 USAGE = f"Dash Core version {app.CLIENT_VERSION}\n\nUsage:  dashd [options]    Start Dash Core (regtest only)"
 
 
-class DashdInit(Init):
+class DashdInit(NodeInit):
     """Everything in this process: node, chain, and a wallet loader over that chain."""
-
-    def __init__(self, node: NodeContext):
-        self._node = node
-
-    def make_echo(self) -> Echo:
-        return EchoImpl()
-
-    def make_node(self) -> Node:
-        return NodeImpl(self._node)
-
-    def make_chain(self) -> Chain:
-        return ChainImpl(self._node)
 
     def make_wallet_loader(self, chain: Chain) -> WalletLoader:
         return WalletLoaderImpl(WalletContext(chain, self._node.args, self._node.datadir))

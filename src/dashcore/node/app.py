@@ -17,7 +17,7 @@ from typing import Callable
 from .. import chainparams
 from ..interfaces import Init
 from ..rpc import blockchain, control, mining, net as rpc_net, rawtransaction
-from ..rpc.http import HttpRpcServer, RpcAuth, write_cookie
+from ..rpc.http import HttpRpcServer, RpcAuth, bind_addresses, write_cookie
 from ..rpc.server import RpcTable
 from ..util import log as logsetup
 from ..util import time as clock
@@ -171,11 +171,7 @@ def _start_rpc(args: ArgsManager, table: RpcTable, cookie_path: str) -> HttpRpcS
         except OSError as e:
             raise InitError(f"Error: Unable to start HTTP server. Could not write the cookie file: {e}") from None
     auth = RpcAuth(user, password, args.get_list("rpcauth"), cookie)
-    binds = args.get_list("rpcbind") if args.is_set("rpcallowip") and args.is_set("rpcbind") else ["127.0.0.1"]
-    addresses = []
-    for b in binds:
-        host, _, p = b.rpartition(":") if b.count(":") == 1 else (b, "", "")
-        addresses.append((host or b, int(p) if p else port))
+    addresses = bind_addresses(args, port)
     try:
         server = HttpRpcServer(table, auth, addresses)
     except OSError as e:

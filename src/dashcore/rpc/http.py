@@ -163,6 +163,17 @@ class _Server(ThreadingHTTPServer):
                 pass
 
 
+def bind_addresses(args, port: int) -> list[tuple[str, int]]:
+    """Where the RPC server listens: each ``-rpcbind`` (with ``:port`` or ``port``) when
+    ``-rpcallowip`` is also set, as Dash requires, else 127.0.0.1."""
+    binds = args.get_list("rpcbind") if args.is_set("rpcallowip") and args.is_set("rpcbind") else ["127.0.0.1"]
+    addresses = []
+    for b in binds:
+        host, _, p = b.rpartition(":") if b.count(":") == 1 else (b, "", "")
+        addresses.append((host or b, int(p) if p else port))
+    return addresses
+
+
 class HttpRpcServer:
     """Serves ``table`` on the given addresses until ``stop``."""
 
