@@ -30,9 +30,9 @@ import time
 
 from . import codec
 from . import log as iolog
-from .errors import DecodeError, Disconnected, MpipcError, ProtocolError, RemoteError
+from .errors import DecodeError, Disconnected, MpipcError, ProtocolError
 from .rpc import events as ev
-from .rpc.caps import AnswerPipelineCap, BrokenCap, CapRef, ImportCap, LocalCap
+from .rpc.caps import AnswerPipelineCap, CapRef, ImportCap, LocalCap
 from .rpc.engine import CapWriter, RpcEngine
 from .threads import (
     MAKE_THREAD,
