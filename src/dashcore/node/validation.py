@@ -11,7 +11,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from .. import chainparams, script
+from .. import chainparams, interpreter, script
 from ..amount import MAX_MONEY, money_range
 from ..interfaces import BlockInfo
 from ..primitives.block import Block, BlockHeader, hash_meets_target, merkle_root, work_of
@@ -115,6 +115,18 @@ def is_final(tx: Transaction, height: int, time: int) -> bool:
     if tx.locktime < limit:
         return True
     return all(i.sequence == 0xFFFFFFFF for i in tx.vin)
+
+
+def _verify_standard(tx: Transaction, n: int, script_pubkey: bytes) -> None:
+    """An input's scripts under the policy flags; the reject reason says whether consensus also fails."""
+    try:
+        interpreter.verify_input(tx, n, script_pubkey, interpreter.STANDARD_FLAGS)
+    except script.ScriptError as e:
+        try:
+            interpreter.verify_input(tx, n, script_pubkey, interpreter.MANDATORY_FLAGS)
+        except script.ScriptError as e2:
+            raise ValidationError(f"mandatory-script-verify-flag-failed ({e2})") from None
+        raise ValidationError(f"non-mandatory-script-verify-flag ({e})") from None
 
 
 def coinbase_height_prefix(height: int) -> bytes:
@@ -375,9 +387,9 @@ class Chainstate:
                         raise ValidationError("bad-txns-premature-spend-of-coinbase")
                     value_in += coin.value
                     try:
-                        script.verify_input(tx, n_in, coin.script_pubkey)
+                        interpreter.verify_input(tx, n_in, coin.script_pubkey, interpreter.MANDATORY_FLAGS)
                     except script.ScriptError as e:
-                        raise ValidationError(f"block-validation-failed: {e}") from None
+                        raise ValidationError(f"mandatory-script-verify-flag-failed ({e})") from None
                 if value_in < tx.total_out():
                     raise ValidationError("bad-txns-in-belowout")
                 fees += value_in - tx.total_out()
@@ -510,10 +522,7 @@ class Chainstate:
             raise ValidationError("Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)",
                                   RPC_VERIFY_ERROR)
         for n, coin in enumerate(coins):
-            try:
-                script.verify_input(tx, n, coin.script_pubkey)
-            except script.ScriptError as e:
-                raise ValidationError(str(e)) from None
+            _verify_standard(tx, n, coin.script_pubkey)
         self.mempool.add(MempoolEntry(tx, fee, time, self.height()))
         if notify:
             self.signals.enqueue("transaction_added_to_mempool", tx.serialize())
