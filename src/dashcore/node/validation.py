@@ -144,6 +144,8 @@ class Chainstate:
         self.mempool = Mempool()
         self._sequence = 0
         self._ibd_latched = False
+        self._precious_sequence = -1  # preciousblock hands out -1, -2, ...: a later call wins a tie
+        self._last_precious_work = 0
         self._reasons: dict[bytes, str] = {}
 
     # -- start and stop ---------------------------------------------------------------------
@@ -319,10 +321,29 @@ class Chainstate:
             return True
 
     def _find_best(self) -> BlockIndex:
-        """Most work first; on a tie the current tip, then the block received first."""
+        """Most work first; on a tie the block made precious last, then the current tip, then the block
+        received first."""
         tip = self.tip
         return max((i for i in self.index.values() if not (i.failed or i.failed_child)),
-                   key=lambda i: (i.chain_work, i is tip, -i.sequence))
+                   key=lambda i: (i.chain_work, -i.sequence if i.sequence < 0 else 0, i is tip, -i.sequence))
+
+    def precious_block(self, block_hash: bytes) -> None:
+        """Treat a block as if it were received before others with the same work (Bitcoin's PreciousBlock).
+
+        KeyError if the block is unknown. Nothing happens when it has less work than the tip;
+        once the chain has grown since the last call the ordering among precious blocks restarts.
+        """
+        with self.cs_main:
+            idx = self.index[block_hash]
+            tip_work = self.tip.chain_work
+            if idx.chain_work < tip_work:
+                return
+            if tip_work > self._last_precious_work:
+                self._precious_sequence = -1
+            self._last_precious_work = tip_work
+            idx.sequence = self._precious_sequence
+            self._precious_sequence -= 1
+            self._activate_best_chain([])
 
     def _activate_best_chain(self, disconnected: list[Transaction]) -> None:
         changed = bool(disconnected)

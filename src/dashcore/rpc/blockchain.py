@@ -306,6 +306,22 @@ def reconsiderblock(ctx, req, blockhash):
     return None
 
 
+@method("preciousblock", "blockchain", [Arg("blockhash", "str", help="the hash of the block to mark as precious")],
+        "Treats a block as if it were received before others with the same work.\n"
+        "A later preciousblock call can override the effect of an earlier one.\n"
+        "The effects of preciousblock are not retained across restarts.")
+def preciousblock(ctx, req, blockhash):
+    h = parse_hash(blockhash, "blockhash")
+    try:
+        ctx.chainstate.precious_block(h)
+    except KeyError:
+        raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Block not found") from None
+    except ValidationError as e:
+        raise RPCError(RPC_DATABASE_ERROR, e.reason) from None
+    ctx.signals.sync()
+    return None
+
+
 @method("syncwithvalidationinterfacequeue", "hidden", description="Waits for the validation interface queue to catch up on everything that was there when we entered this function.")
 def syncwithvalidationinterfacequeue(ctx, req):
     ctx.signals.sync()
