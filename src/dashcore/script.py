@@ -1,4 +1,4 @@
-"""Scripts: building and recognising P2PKH/P2SH, the legacy signature hash, P2PKH verification."""
+"""Scripts: building and recognising P2PKH/P2SH/multisig, the legacy signature hash (evaluation is in interpreter)."""
 
 from __future__ import annotations
 
@@ -132,31 +132,9 @@ def sign_p2pkh(tx: Transaction, index: int, key: keys.PrivateKey, script_pubkey:
 
 
 def verify_input(tx: Transaction, index: int, script_pubkey: bytes) -> None:
-    """Check that input ``index`` may spend an output locked by ``script_pubkey``.
-
-    Only P2PKH (and the anyone-can-spend ``OP_TRUE``) is evaluated; any other output
-    script is refused as non-standard rather than run by a partial interpreter.
-    """
-    script_sig = tx.vin[index].script_sig
-    if script_pubkey == bytes([OP_TRUE]):
-        return
-    key_hash = p2pkh_hash(script_pubkey)
-    if key_hash is None:
-        raise ScriptError("non-mandatory-script-verify-flag (unsupported output script)")
-    try:
-        ops = parse(script_sig)
-    except ScriptError:
-        raise ScriptError("mandatory-script-verify-flag-failed (Invalid script)") from None
-    if len(ops) != 2 or ops[0][1] is None or ops[1][1] is None:
-        raise ScriptError("mandatory-script-verify-flag-failed (Operation not valid with the current stack size)")
-    sig, pubkey = ops[0][1], ops[1][1]
-    if hash160(pubkey) != key_hash:
-        raise ScriptError("mandatory-script-verify-flag-failed (Script failed an OP_EQUALVERIFY operation)")
-    if not sig or sig[-1] != SIGHASH_ALL:
-        raise ScriptError("mandatory-script-verify-flag-failed (Signature hash type missing or not understood)")
-    digest = signature_hash(tx, index, script_pubkey, SIGHASH_ALL)
-    if not keys.verify(pubkey, sig[:-1], digest):
-        raise ScriptError("mandatory-script-verify-flag-failed (Script evaluated without error but finished with a false/empty top stack element)")
+    """Check that input ``index`` may spend an output locked by ``script_pubkey`` (consensus rules only)."""
+    from .interpreter import verify_input as verify
+    verify(tx, index, script_pubkey)
 
 
 _OP_NAMES = {0x00: "0", 0x4F: "-1", 0x61: "OP_NOP", 0x63: "OP_IF", 0x64: "OP_NOTIF", 0x67: "OP_ELSE",

@@ -16,7 +16,7 @@ from typing import Callable
 
 from .. import chainparams
 from ..interfaces import Init
-from ..rpc import blockchain, control, mining, net as rpc_net, rawtransaction
+from ..rpc import blockchain, control, mining, net as rpc_net, output_script, rawtransaction
 from ..rpc.http import HttpRpcServer, RpcAuth, bind_addresses, write_cookie
 from ..rpc.server import RpcTable
 from ..util import log as logsetup
@@ -94,7 +94,7 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
             raise InitError(str(e)) from None
         table = RpcTable()
         ctx = NodeContext(args, net_dir, chainstate, signals, table, settings, shutdown=shutdown)
-        for module in (blockchain, control, mining, rawtransaction, rpc_net):
+        for module in (blockchain, control, mining, output_script, rawtransaction, rpc_net):
             for m in module.table.methods:
                 table.register(m.command(ctx))
 

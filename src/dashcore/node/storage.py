@@ -172,6 +172,12 @@ class ChainstateDB:
         with _Tx(self._conn) as c:
             c.execute("INSERT OR REPLACE INTO meta VALUES ('tip', ?)", (block_hash,))
 
+    def iter_utxos(self) -> Iterator[tuple[bytes, int, StoredCoin]]:
+        """Every unspent output as (txid, n, coin), in key order."""
+        rows = self._conn.execute("SELECT txid, n, value, script, height, coinbase FROM utxo").fetchall()
+        for txid, n, value, spk, height, coinbase in rows:
+            yield txid, n, StoredCoin(value, spk, height, bool(coinbase))
+
     def utxo_stats(self) -> tuple[int, int]:
         count, total = self._conn.execute("SELECT COUNT(*), COALESCE(SUM(value), 0) FROM utxo").fetchone()
         return count, total

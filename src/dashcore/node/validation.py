@@ -11,7 +11,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from .. import chainparams, script
+from .. import chainparams, interpreter, script
 from ..amount import MAX_MONEY, money_range
 from ..interfaces import BlockInfo
 from ..primitives.block import Block, BlockHeader, hash_meets_target, merkle_root, work_of
@@ -117,6 +117,18 @@ def is_final(tx: Transaction, height: int, time: int) -> bool:
     return all(i.sequence == 0xFFFFFFFF for i in tx.vin)
 
 
+def _verify_standard(tx: Transaction, n: int, script_pubkey: bytes) -> None:
+    """An input's scripts under the policy flags; the reject reason says whether consensus also fails."""
+    try:
+        interpreter.verify_input(tx, n, script_pubkey, interpreter.STANDARD_FLAGS)
+    except script.ScriptError as e:
+        try:
+            interpreter.verify_input(tx, n, script_pubkey, interpreter.MANDATORY_FLAGS)
+        except script.ScriptError as e2:
+            raise ValidationError(f"mandatory-script-verify-flag-failed ({e2})") from None
+        raise ValidationError(f"non-mandatory-script-verify-flag ({e})") from None
+
+
 def coinbase_height_prefix(height: int) -> bytes:
     return script.push_int(height)
 
@@ -132,6 +144,8 @@ class Chainstate:
         self.mempool = Mempool()
         self._sequence = 0
         self._ibd_latched = False
+        self._precious_sequence = -1  # preciousblock hands out -1, -2, ...: a later call wins a tie
+        self._last_precious_work = 0
         self._reasons: dict[bytes, str] = {}
 
     # -- start and stop ---------------------------------------------------------------------
@@ -307,10 +321,29 @@ class Chainstate:
             return True
 
     def _find_best(self) -> BlockIndex:
-        """Most work first; on a tie the current tip, then the block received first."""
+        """Most work first; on a tie the block made precious last, then the current tip, then the block
+        received first."""
         tip = self.tip
         return max((i for i in self.index.values() if not (i.failed or i.failed_child)),
-                   key=lambda i: (i.chain_work, i is tip, -i.sequence))
+                   key=lambda i: (i.chain_work, -i.sequence if i.sequence < 0 else 0, i is tip, -i.sequence))
+
+    def precious_block(self, block_hash: bytes) -> None:
+        """Treat a block as if it were received before others with the same work (Bitcoin's PreciousBlock).
+
+        KeyError if the block is unknown. Nothing happens when it has less work than the tip;
+        once the chain has grown since the last call the ordering among precious blocks restarts.
+        """
+        with self.cs_main:
+            idx = self.index[block_hash]
+            tip_work = self.tip.chain_work
+            if idx.chain_work < tip_work:
+                return
+            if tip_work > self._last_precious_work:
+                self._precious_sequence = -1
+            self._last_precious_work = tip_work
+            idx.sequence = self._precious_sequence
+            self._precious_sequence -= 1
+            self._activate_best_chain([])
 
     def _activate_best_chain(self, disconnected: list[Transaction]) -> None:
         changed = bool(disconnected)
@@ -375,9 +408,9 @@ class Chainstate:
                         raise ValidationError("bad-txns-premature-spend-of-coinbase")
                     value_in += coin.value
                     try:
-                        script.verify_input(tx, n_in, coin.script_pubkey)
+                        interpreter.verify_input(tx, n_in, coin.script_pubkey, interpreter.MANDATORY_FLAGS)
                     except script.ScriptError as e:
-                        raise ValidationError(f"block-validation-failed: {e}") from None
+                        raise ValidationError(f"mandatory-script-verify-flag-failed ({e})") from None
                 if value_in < tx.total_out():
                     raise ValidationError("bad-txns-in-belowout")
                 fees += value_in - tx.total_out()
@@ -510,10 +543,7 @@ class Chainstate:
             raise ValidationError("Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)",
                                   RPC_VERIFY_ERROR)
         for n, coin in enumerate(coins):
-            try:
-                script.verify_input(tx, n, coin.script_pubkey)
-            except script.ScriptError as e:
-                raise ValidationError(str(e)) from None
+            _verify_standard(tx, n, coin.script_pubkey)
         self.mempool.add(MempoolEntry(tx, fee, time, self.height()))
         if notify:
             self.signals.enqueue("transaction_added_to_mempool", tx.serialize())

@@ -9,8 +9,8 @@ from ..amount import to_decimal
 from ..core_io import script_to_json, tx_to_json
 from ..primitives.block import difficulty
 from ..node.validation import ValidationError
-from .util import (RPC_DATABASE_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, Arg, MethodTable, RPCError,
-                   parse_hash)
+from .util import (RPC_DATABASE_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_MISC_ERROR, Arg,
+                   MethodTable, RPCError, parse_hash)
 
 if TYPE_CHECKING:
     from ..node.context import NodeContext
@@ -217,6 +217,68 @@ def gettxoutsetinfo(ctx, req):
                 "total_amount": to_decimal(total)}
 
 
+def _scan_objects(objects: list) -> list[bytes]:
+    """The output scripts a scantxoutset request names (descriptors, with ranges for ranged ones)."""
+    from .. import descriptor
+    from .output_script import parse_range
+    found: list[bytes] = []
+    for obj in objects:
+        rng = None
+        if isinstance(obj, str):
+            text = obj
+        elif isinstance(obj, dict) and isinstance(obj.get("desc"), str):
+            text, rng = obj["desc"], obj.get("range")
+        else:
+            raise RPCError(RPC_INVALID_PARAMETER, "Scan object needs to be either a string or an object")
+        try:
+            desc = descriptor.parse(text)
+        except descriptor.DescriptorError as e:
+            raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, str(e)) from None
+        begin, end = (0, 0)
+        if desc.is_range:
+            begin, end = parse_range(rng if rng is not None else 1000)
+        for pos in range(begin, end + 1):
+            try:
+                found.extend(desc.scripts(pos))
+            except descriptor.DescriptorError as e:
+                raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, str(e)) from None
+    return found
+
+
+def _inferred_descriptor(spk: bytes) -> str:
+    from .. import address, descriptor
+    addr = address.from_script(spk)
+    body = f"addr({addr})" if addr is not None else f"raw({spk.hex()})"
+    return body + "#" + descriptor.checksum(body)
+
+
+@method("scantxoutset", "blockchain",
+        [Arg("action", "str", help="The action to execute (start, abort, status)"),
+         Arg("scanobjects", "arr", False, help="Array of scan objects (descriptors, or {desc, range})")],
+        "Scans the unspent transaction output set for entries that match certain output descriptors.")
+def scantxoutset(ctx, req, action, scanobjects):
+    if action in ("abort", "status"):
+        # a scan runs to completion inside its call: there is never one to abort or report on
+        return False if action == "abort" else None
+    if action != "start":
+        raise RPCError(RPC_INVALID_PARAMETER, "Invalid action '" + action + "'")
+    if scanobjects is None:
+        raise RPCError(RPC_MISC_ERROR, "scanobjects argument is required for the start action")
+    wanted = set(_scan_objects(scanobjects))
+    cs = ctx.chainstate
+    with cs.cs_main:
+        unspents, total, count = [], 0, 0
+        for txid, n, coin in cs.db.iter_utxos():
+            count += 1
+            if coin.script_pubkey in wanted:
+                total += coin.value
+                unspents.append({"txid": txid[::-1].hex(), "vout": n, "scriptPubKey": coin.script_pubkey.hex(),
+                                 "desc": _inferred_descriptor(coin.script_pubkey), "amount": to_decimal(coin.value),
+                                 "coinbase": coin.coinbase, "height": coin.height})
+        return {"success": True, "txouts": count, "height": cs.height(), "bestblock": cs.tip.header.hash_hex,
+                "unspents": unspents, "total_amount": to_decimal(total)}
+
+
 @method("invalidateblock", "blockchain", [Arg("blockhash", "str", help="the hash of the block to mark as invalid")],
         "Permanently marks a block as invalid, as if it violated a consensus rule.")
 def invalidateblock(ctx, req, blockhash):
@@ -240,6 +302,22 @@ def reconsiderblock(ctx, req, blockhash):
         ctx.chainstate.reconsider_block(h)
     except KeyError:
         raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Block not found") from None
+    ctx.signals.sync()
+    return None
+
+
+@method("preciousblock", "blockchain", [Arg("blockhash", "str", help="the hash of the block to mark as precious")],
+        "Treats a block as if it were received before others with the same work.\n"
+        "A later preciousblock call can override the effect of an earlier one.\n"
+        "The effects of preciousblock are not retained across restarts.")
+def preciousblock(ctx, req, blockhash):
+    h = parse_hash(blockhash, "blockhash")
+    try:
+        ctx.chainstate.precious_block(h)
+    except KeyError:
+        raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Block not found") from None
+    except ValidationError as e:
+        raise RPCError(RPC_DATABASE_ERROR, e.reason) from None
     ctx.signals.sync()
     return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import address
 from ..util import time as clock
-from .util import RPC_INVALID_PARAMETER, Arg, MethodTable, RPCError
+from .util import RPC_INVALID_PARAMETER, Arg, MethodTable, RPCError, loads
 
 table = MethodTable()
 method = table.method
@@ -84,10 +84,9 @@ _ECHO_ARGS = [Arg(f"arg{i}", "any", False) for i in range(10)]
 
 @method("echo", "hidden", _ECHO_ARGS, "Simply echo back the input arguments. This command is for testing.")
 def echo(ctx, req, *args):
-    values = list(args)
-    while values and values[-1] is None:
-        values.pop()
-    return values
+    # The parameters as received: named ones arrive as a positional list with holes
+    # filled with null up to the last one given.
+    return loads(req.params_json)
 
 
 @method("echojson", "hidden", _ECHO_ARGS, "Simply echo back the input arguments (parsed as JSON by the client).")

@@ -8,7 +8,10 @@ import time
 from ..amount import to_decimal
 from ..node import net as p2p
 from ..node.net import protocol
+from ..node.net.banman import parse_subnet, subnet_text
 from ..node.net.connman import split_host_port
+from ..node.net.processing import mockable_now
+from ..util import time as clock
 from .util import (RPC_CLIENT_P2P_DISABLED, RPC_INVALID_PARAMETER, RPC_MISC_ERROR, Arg,
                    MethodTable, RPCError)
 
@@ -62,7 +65,7 @@ def _peer_json(peer) -> dict:
     if peer.min_ping is not None:
         info["minping"] = round(peer.min_ping, 6)
     if peer.ping_nonce:
-        info["pingwait"] = round(now - peer.ping_start, 6)
+        info["pingwait"] = round(mockable_now() - peer.ping_start, 6)
     info.update({
         "version": peer.version,
         "subver": peer.subver,
@@ -246,17 +249,18 @@ def setban(ctx, req, subnet, command, bantime, absolute):
         raise RPCError(RPC_MISC_ERROR, next(m for m in table.methods if m.name == "setban").help_text())
     connman = _connman(ctx)
     try:
-        host, _ = split_host_port(subnet.split("/")[0], 0)
-        net = ipaddress.ip_network(host + ("/" + subnet.split("/", 1)[1] if "/" in subnet else ""), strict=False)
+        text = subnet.strip()
+        host, _ = split_host_port(text.split("/")[0], 0)
+        net = parse_subnet(host + ("/" + text.split("/", 1)[1] if "/" in text else ""))
     except ValueError:
         raise RPCError(RPC_CLIENT_INVALID_IP_OR_SUBNET, "Error: Invalid IP/Subnet") from None
     if command == "add":
-        if str(net) in connman.list_banned():
+        if connman.banman.is_banned_subnet(net) or ("/" not in text and connman.banman.is_banned(host)):
             raise RPCError(RPC_CLIENT_NODE_ALREADY_ADDED, "Error: IP/Subnet already banned")
-        now = int(time.time())
-        until = bantime if absolute and bantime else now + (bantime or p2p.connman.DEFAULT_BAN_TIME)
-        connman.ban(str(net), until)
-    elif not connman.unban(str(net)):
+        if absolute and bantime and bantime < clock.get_time():
+            raise RPCError(RPC_INVALID_PARAMETER, "Error: Absolute timestamp is in the past")
+        connman.ban(net, bantime, absolute)
+    elif not connman.banman.unban(net):
         raise RPCError(RPC_CLIENT_INVALID_IP_OR_SUBNET, "Error: Unban failed. Requested address/subnet was not "
                        "previously manually banned.")
     return None
@@ -264,12 +268,13 @@ def setban(ctx, req, subnet, command, bantime, absolute):
 
 @method("listbanned", "network", description="List all manually banned IPs/Subnets.")
 def listbanned(ctx, req):
-    now = int(time.time())
-    return [{"address": k, "ban_created": created, "banned_until": until, "ban_duration": until - created,
-             "time_remaining": until - now} for k, (created, until) in sorted(_connman(ctx).list_banned().items())]
+    now = clock.get_time()
+    return [{"address": subnet_text(net), "ban_created": created, "banned_until": until,
+             "ban_duration": until - created, "time_remaining": until - now}
+            for net, created, until in _connman(ctx).banman.banned()]
 
 
 @method("clearbanned", "network", description="Clear all banned IPs.")
 def clearbanned(ctx, req):
-    _connman(ctx).clear_banned()
+    _connman(ctx).banman.clear()
     return None

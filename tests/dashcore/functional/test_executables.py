@@ -84,4 +84,4 @@ def test_config_file_sections_and_debug_log(fresh_node):
     assert "Ignoring unknown configuration value someunknownkey" in log
     first = log.splitlines()[0]
     assert first[4] == "-" and first[10] == "T" and first[19] == "." and first[26] == "Z"
-    assert sorted(os.listdir(node.net_dir)) == [".lock", "blocks", "chainstate", "debug.log", "wallets"]
+    assert sorted(os.listdir(node.net_dir)) == [".lock", "banlist.json", "blocks", "chainstate", "debug.log", "wallets"]

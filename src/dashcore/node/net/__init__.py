@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import os
+
 from .connman import Connman, NetError
 from .processing import PeerManager
 
@@ -23,7 +25,8 @@ def start(ctx) -> Connman:
     from ..app import InitError
 
     try:
-        connman = Connman(ctx.args, user_agent(ctx.args.get_list("uacomment")), ctx.chainstate.height)
+        connman = Connman(ctx.args, user_agent(ctx.args.get_list("uacomment")), ctx.chainstate.height,
+                          os.path.join(ctx.datadir, "banlist.json"))
         connman.bind()
     except (NetError, ValueError) as e:
         raise InitError(str(e)) from None

@@ -17,7 +17,6 @@ calling into validation or doing socket I/O that could block.
 from __future__ import annotations
 
 import errno
-import ipaddress
 import logging
 import os
 import selectors
@@ -28,6 +27,7 @@ import time
 from ... import chainparams
 from ...util.args import ArgsManager
 from . import protocol
+from .banman import BanMan, Subnet, host_in, parse_subnet
 from .peer import IMPLICIT_PERMISSIONS, PERMISSIONS, Peer
 
 log = logging.getLogger("dashcore.net")
@@ -38,7 +38,6 @@ RECEIVE_FLOOD_SIZE = 5_000_000  # bytes of queued messages after which we stop r
 SEND_BUFFER_SIZE = 1_000_000  # bytes queued to send after which we stop answering getdata
 CONNECT_TIMEOUT = 5.0
 ADDED_NODE_RETRY = 2.0
-DEFAULT_BAN_TIME = 24 * 60 * 60
 
 
 class NetError(Exception):
@@ -55,20 +54,6 @@ def split_host_port(value: str, default_port: int) -> tuple[str, int]:
         host, port = value.split(":")
         return host, int(port)
     return value, default_port
-
-
-def _subnet(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    return ipaddress.ip_network(text.strip(), strict=False)
-
-
-def _host_in(host: str, net) -> bool:
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.version == net.version and ip in net
 
 
 class Whitelist:
@@ -88,20 +73,20 @@ class Whitelist:
                 elif p:
                     raise NetError(f"Error: Invalid P2P permission: '{p}'")
             try:
-                self.entries.append((_subnet(net_text), frozenset(perms)))
+                self.entries.append((parse_subnet(net_text), frozenset(perms)))
             except ValueError:
                 raise NetError(f"Error: Invalid netmask specified in -whitelist: '{net_text}'") from None
 
     def permissions(self, host: str) -> frozenset[str]:
         out: set[str] = set()
         for net, perms in self.entries:
-            if _host_in(host, net):
+            if host_in(host, net):
                 out |= perms
         return frozenset(out)
 
 
 class Connman:
-    def __init__(self, args: ArgsManager, user_agent: str, start_height):
+    def __init__(self, args: ArgsManager, user_agent: str, start_height, banlist_path: str | None = None):
         self.args = args
         self.user_agent = user_agent
         self.port = args.get_int("port", chainparams.DEFAULT_PORT)
@@ -116,8 +101,7 @@ class Connman:
         self.lock = threading.RLock()
         self.peers: dict[int, Peer] = {}
         self.added: list[str] = list(dict.fromkeys(connect + args.get_list("addnode")))
-        self.banned: dict[str, tuple[int, int]] = {}  # subnet -> (created, until)
-        self.discouraged: set[str] = set()
+        self.banman = BanMan(banlist_path)
         self.network_active = True
         self.listen_addresses: list[tuple[str, int]] = []
         self.total_sent = 0
@@ -191,6 +175,7 @@ class Connman:
         self._selector.close()
         self._wake_r.close()
         self._wake_w.close()
+        self.banman.flush()
 
     def wake(self) -> None:
         try:
@@ -417,7 +402,7 @@ class Connman:
             log.debug("connection from %s dropped (not accepting new connections)", host)
             sock.close()
             return
-        if "noban" not in perms and (self.is_banned(host) or host in self.discouraged):
+        if "noban" not in perms and (self.banman.is_banned(host) or self.banman.is_discouraged(host)):
             log.debug("connection from %s dropped (banned)", host)
             sock.close()
             return
@@ -449,7 +434,7 @@ class Connman:
         try:
             messages = peer.reader.feed(data)
         except protocol.ProtocolError as e:
-            log.info("%s from %r: disconnecting", e, peer)
+            log.info("%s, peer=%d", e, peer.id)
             peer.bytes_recv_per_msg[protocol.OTHER] += len(data)
             self.disconnect_peer(peer)
             return
@@ -458,7 +443,7 @@ class Connman:
         with self.lock:
             for m in messages:
                 if not m.valid:
-                    log.info("Header error: Wrong checksum (%s, %d bytes) from %r", m.command, len(m.payload), peer)
+                    log.info("%s, peer=%d", m.error, peer.id)
                     peer.bytes_recv_per_msg[protocol.OTHER] += m.wire_size
                     continue
                 key = m.command if m.command in protocol.MESSAGES else protocol.OTHER
@@ -518,36 +503,15 @@ class Connman:
 
     # -- bans -------------------------------------------------------------------------------------------
 
-    def ban(self, subnet: str, until: int) -> None:
-        net = _subnet(subnet)
-        with self.lock:
-            self.banned[str(net)] = (int(time.time()), until)
+    def ban(self, net: Subnet, bantime: int = 0, absolute: bool = False) -> None:
+        """Ban a subnet (for bantime seconds, until bantime if absolute, or the default day) and drop its peers."""
+        self.banman.ban(net, bantime, absolute)
         for p in self.snapshot():
-            if _host_in(p.host, net) and not p.has_permission("noban"):
+            if host_in(p.host, net) and not p.has_permission("noban"):
                 self.disconnect_peer(p, "banned")
 
-    def unban(self, subnet: str) -> bool:
-        with self.lock:
-            return self.banned.pop(str(_subnet(subnet)), None) is not None
-
-    def list_banned(self) -> dict[str, tuple[int, int]]:
-        now = int(time.time())
-        with self.lock:
-            for k in [k for k, (_, until) in self.banned.items() if until <= now]:
-                del self.banned[k]
-            return dict(self.banned)
-
-    def clear_banned(self) -> None:
-        with self.lock:
-            self.banned.clear()
-            self.discouraged.clear()
-
-    def is_banned(self, host: str) -> bool:
-        return any(_host_in(host, _subnet(k)) for k in self.list_banned())
-
     def discourage(self, host: str) -> None:
-        with self.lock:
-            self.discouraged.add(host)
+        self.banman.discourage(host)
 
 
 def local_nonce() -> int:

@@ -33,6 +33,14 @@ log = logging.getLogger("dashcore.net")
 
 PING_INTERVAL = 120.0
 PING_TIMEOUT = 20 * 60.0
+
+
+def mockable_now() -> float:
+    """Seconds since the epoch on the node's clock: the mock time when one is set (pings are timed by it)."""
+    mock = clock.get_mock_time()
+    return float(mock) if mock else time.time()
+
+
 MAX_BLOCKS_IN_FLIGHT_PER_PEER = 16
 BLOCK_DOWNLOAD_WINDOW = 1024
 BLOCK_STALL_TIMEOUT = 4.0  # a block requested this long ago, with nothing else queued from the peer
@@ -272,8 +280,15 @@ class PeerManager:
     # -- messages ------------------------------------------------------------------------------------
 
     def _process(self, peer: Peer, raw: p.RawMessage) -> None:
+        if raw.command == "pong" and peer.handshake_done:
+            log.debug("received: pong (%d bytes) peer=%d", len(raw.payload), peer.id)
+            self._on_pong_payload(peer, raw.payload)
+            return
         try:
             msg = p.decode(raw)
+        except p.OversizedList as e:
+            self.misbehaving(peer, 20, f"{e.what} message size = {e.count}")
+            return
         except p.MessageError as e:
             log.info("malformed message from peer=%d: %s", peer.id, e)
             self.misbehaving(peer, 20, f"malformed {raw.command}")
@@ -286,13 +301,13 @@ class PeerManager:
             self._on_version(peer, msg)
             return
         if not peer.got_version:
-            log.debug("non-version message before version handshake from peer=%d", peer.id)
+            log.debug('non-version message before version handshake. Message "%s" from peer=%d', msg.command, peer.id)
             return
         if msg.command == "verack":
             self._on_verack(peer)
             return
         if not peer.handshake_done:
-            log.debug("unsupported message %s prior to verack from peer=%d", msg.command, peer.id)
+            log.debug('Unsupported message "%s" prior to verack from peer=%d', msg.command, peer.id)
             return
         handler = getattr(self, "_on_" + msg.command, None)
         if handler is not None:
@@ -322,7 +337,7 @@ class PeerManager:
 
     def _on_version(self, peer: Peer, msg: p.Version) -> None:
         if peer.got_version:
-            self.misbehaving(peer, 1, "redundant version message")
+            log.debug("redundant version message from peer=%d", peer.id)
             return
         if peer.inbound and msg.nonce in self.nonces:
             log.info("connected to self at %s, disconnecting", peer.addr)
@@ -358,14 +373,33 @@ class PeerManager:
     def _on_ping(self, peer: Peer, msg: p.Ping) -> None:
         self.send(peer, p.Pong(msg.nonce))
 
-    def _on_pong(self, peer: Peer, msg: p.Pong) -> None:
-        if peer.ping_nonce and msg.nonce == peer.ping_nonce:
-            rtt = time.monotonic() - peer.ping_start
-            peer.ping_time = rtt
-            peer.min_ping = rtt if peer.min_ping is None else min(peer.min_ping, rtt)
+    def _on_pong_payload(self, peer: Peer, payload: bytes) -> None:
+        """A pong: our ping's round trip, or one of the problems Dash logs (a short one cancels the ping)."""
+        expected, nonce, problem, finished = peer.ping_nonce, 0, "", False
+        if len(payload) >= 8:
+            nonce = int.from_bytes(payload[:8], "little")
+            if expected:
+                if nonce == expected:
+                    finished = True
+                    rtt = mockable_now() - peer.ping_start
+                    if rtt >= 0:
+                        peer.ping_time = rtt
+                        peer.min_ping = rtt if peer.min_ping is None else min(peer.min_ping, rtt)
+                    else:
+                        problem = "Timing mishap"
+                elif nonce == 0:
+                    finished, problem = True, "Nonce zero"
+                else:
+                    problem = "Nonce mismatch"
+            else:
+                problem = "Unsolicited pong without ping"
+        else:
+            finished, problem = True, "Short payload"
+        if problem:
+            log.debug("pong peer=%d: %s, %x expected, %x received, %d bytes", peer.id, problem, expected, nonce,
+                      len(payload))
+        if finished:
             peer.ping_nonce = 0
-        elif msg.nonce == 0 and peer.ping_nonce:
-            peer.ping_nonce = 0  # the peer cancelled the ping
 
     def _on_getaddr(self, peer: Peer, msg) -> None:
         if not peer.inbound or peer.getaddr_answered:
@@ -776,14 +810,16 @@ class PeerManager:
     def _send_messages(self, peer: Peer, now: float) -> None:
         if not peer.handshake_done:
             return
-        if peer.ping_nonce and now - peer.ping_start > PING_TIMEOUT:
-            log.info("ping timeout: %.0fs peer=%d", now - peer.ping_start, peer.id)
+        clock_now = mockable_now()
+        if peer.ping_nonce and clock_now - peer.ping_start > PING_TIMEOUT:
+            log.info("ping timeout: %.6fs peer=%d", clock_now - peer.ping_start, peer.id)
             self.connman.disconnect_peer(peer, "ping timeout")
             return
-        if peer.ping_requested or (not peer.ping_nonce and (not peer.ping_start or now - peer.ping_start > PING_INTERVAL)):
+        if peer.ping_requested or (not peer.ping_nonce and (not peer.ping_start
+                                                            or clock_now - peer.ping_start > PING_INTERVAL)):
             peer.ping_requested = False
             peer.ping_nonce = int.from_bytes(os.urandom(8), "little") or 1
-            peer.ping_start = now
+            peer.ping_start = clock_now
             self.send(peer, p.Ping(peer.ping_nonce))
         if peer.getdata_backlog and not self.connman.send_paused(peer):
             items, peer.getdata_backlog = peer.getdata_backlog, []

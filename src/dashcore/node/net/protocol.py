@@ -56,6 +56,14 @@ class MessageError(Exception):
     """A message whose payload does not decode as its type says."""
 
 
+class OversizedList(MessageError):
+    """A list message (inv, getdata, headers) with more entries than the protocol allows."""
+
+    def __init__(self, what: str, count: int, limit: int):
+        super().__init__(f"{what}: {count} entries, more than {limit}")
+        self.what, self.count = what, count
+
+
 def checksum(payload: bytes) -> bytes:
     return sha256d(payload)[:4]
 
@@ -72,27 +80,42 @@ def frame(command: str, payload: bytes = b"") -> bytes:
 class RawMessage:
     command: str
     payload: bytes
-    valid: bool = True  # False: the checksum did not match
+    valid: bool = True  # False: dropped for a header error (checksum, message type); ``error`` says which
+    error: str = ""
 
     @property
     def wire_size(self) -> int:
         return HEADER_SIZE + len(self.payload)
 
 
-def _parse_command(raw: bytes) -> str:
+_SAFE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,;-_/:?@()")
+
+
+def _sanitize(raw: bytes) -> str:
+    """The printable part of a message type, as Dash logs it (SanitizeString)."""
+    return "".join(c for c in raw.split(b"\0", 1)[0].decode("latin-1") if c in _SAFE_CHARS)
+
+
+def _parse_command(raw: bytes) -> str | None:
+    """The message type of a header, or None unless it is printable ASCII padded with NULs."""
     name, _, padding = raw.partition(b"\0")
     if padding.strip(b"\0") or not name or any(c < 0x20 or c > 0x7E for c in name):
-        raise ProtocolError(f"malformed command {raw!r}")
+        return None
     return name.decode("ascii")
 
 
 class MessageReader:
-    """Bytes in, messages out. Keeps no more than one message's bytes."""
+    """Bytes in, messages out. Keeps no more than one message's bytes.
+
+    A wrong magic or an oversized length is a ProtocolError (the peer is dropped); a wrong
+    checksum or an invalid message type gives a RawMessage that is not ``valid`` (dropped,
+    the stream goes on), as Dash's V1Transport treats them.
+    """
 
     def __init__(self, max_size: int = MAX_MESSAGE_SIZE):
         self._buf = bytearray()
         self._max_size = max_size
-        self._header: tuple[str, int, bytes] | None = None
+        self._header: tuple[str | None, bytes, int, bytes] | None = None
 
     def feed(self, data: bytes) -> list[RawMessage]:
         self._buf += data
@@ -101,24 +124,34 @@ class MessageReader:
             if self._header is None:
                 if len(self._buf) < HEADER_SIZE:
                     if self._buf and not MAGIC.startswith(bytes(self._buf[:4])):
-                        raise ProtocolError(f"wrong magic {bytes(self._buf[:4]).hex()}")
+                        raise ProtocolError(f"Header error: Wrong MessageStart {bytes(self._buf[:4]).hex()} received")
                     return out
                 head = bytes(self._buf[:HEADER_SIZE])
                 if head[:4] != MAGIC:
-                    raise ProtocolError(f"wrong magic {head[:4].hex()}")
-                command = _parse_command(head[4:16])
+                    raise ProtocolError(f"Header error: Wrong MessageStart {head[:4].hex()} received")
+                raw_command = head[4:16]
+                command = _parse_command(raw_command)
                 (length,) = struct.unpack_from("<I", head, 16)
                 if length > self._max_size:
-                    raise ProtocolError(f"oversized message {command} ({length} bytes)")
-                self._header = (command, length, head[20:24])
+                    raise ProtocolError(f"Header error: Size too large ({_sanitize(raw_command)}, {length} bytes)")
+                self._header = (command, raw_command, length, head[20:24])
                 del self._buf[:HEADER_SIZE]
-            command, length, check = self._header
+            command, raw_command, length, check = self._header
             if len(self._buf) < length:
                 return out
             payload = bytes(self._buf[:length])
             del self._buf[:length]
             self._header = None
-            out.append(RawMessage(command, payload, checksum(payload) == check))
+            name = command if command is not None else _sanitize(raw_command)
+            actual = checksum(payload)
+            if actual != check:
+                out.append(RawMessage(name, payload, False, f"Header error: Wrong checksum ({name}, {length} bytes), "
+                                                            f"expected {actual.hex()} was {check.hex()}"))
+            elif command is None:
+                out.append(RawMessage(name, payload, False, f"Header error: Invalid message type ({name}, "
+                                                            f"{length} bytes)"))
+            else:
+                out.append(RawMessage(command, payload))
 
 
 # -- addresses ------------------------------------------------------------------------------
@@ -225,7 +258,7 @@ def decode(message: RawMessage) -> Message | None:
 def _read_list(r: Reader, limit: int, what: str, read) -> list:
     n = r.compact_size()
     if n > limit:
-        raise MessageError(f"{what}: {n} entries, more than {limit}")
+        raise OversizedList(what, n, limit)
     return [read(r) for _ in range(n)]
 
 
