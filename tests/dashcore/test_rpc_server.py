@@ -49,6 +49,9 @@ def test_decimals_are_exact(table):
 def test_named_arguments():
     assert transform_named({"b": 2}, ["a", "b", "c"]) == [None, 2]
     assert transform_named({"args": [1], "c": 3}, ["a", "b", "c"]) == [1, None, 3]
+    # "label|dummy": either name fills the parameter (Bitcoin's aliases)
+    assert transform_named({"dummy": "x", "count": 2}, ["label|dummy", "count"]) == ["x", 2]
+    assert transform_named({"label": "x"}, ["label|dummy", "count"]) == ["x"]
     with pytest.raises(RPCError, match="Unknown named parameter z"):
         transform_named({"z": 1}, ["a"])
     with pytest.raises(RPCError, match="Parameter a specified twice"):

@@ -151,10 +151,11 @@ def transform_named(named: dict, arg_names: list[str]) -> list:
     out: list = []
     hole = 0
     for name in arg_names:
-        if name in named:
+        alias = next((a for a in name.split("|") if a in named), None)
+        if alias is not None:
             out.extend([None] * hole)
             hole = 0
-            out.append(named.pop(name))
+            out.append(named.pop(alias))
         else:
             hole += 1
     if isinstance(positional, list):

@@ -12,6 +12,8 @@ from ..interfaces import Chain, Handler, InterfaceError
 from ..util import time as clock
 from ..util.args import ArgsManager
 from .db import WalletDB, WalletDBError
+from ..amount import from_value
+from .spend import DEFAULT_FALLBACK_FEE, DEFAULT_MAX_TX_FEE, DEFAULT_TRANSACTION_MINFEE, FeePolicy
 from .wallet import DEFAULT_KEYPOOL_SIZE, CWallet
 
 log = logging.getLogger("dashcore.wallet")
@@ -44,7 +46,21 @@ class WalletContext:
     def keypool_size(self) -> int:
         return self.args.get_int("keypool", DEFAULT_KEYPOOL_SIZE)
 
-    def open_wallet(self, name: str, create: bool, load_on_startup: bool | None, blank: bool = False) -> CWallet:
+    def fee_policy(self) -> FeePolicy:
+        """The fee options of the wallet process's arguments, in duffs per kB."""
+        def amount(name: str, default: int) -> int:
+            if not self.args.is_set(name):
+                return default
+            try:
+                return from_value(self.args.get(name))
+            except ValueError:
+                raise InterfaceError(f"Invalid amount for -{name}=<amount>: '{self.args.get(name)}'",
+                                     RPC_WALLET_ERROR) from None
+        return FeePolicy(amount("paytxfee", 0), amount("fallbackfee", DEFAULT_FALLBACK_FEE),
+                         amount("mintxfee", DEFAULT_TRANSACTION_MINFEE), amount("maxtxfee", DEFAULT_MAX_TX_FEE))
+
+    def open_wallet(self, name: str, create: bool, load_on_startup: bool | None, blank: bool = False,
+                    disable_private_keys: bool = False) -> CWallet:
         with self.lock:
             if create and os.path.exists(self.wallet_path(name)):
                 raise InterfaceError(f"Wallet file verification failed. Failed to create database path "
@@ -55,7 +71,7 @@ class WalletContext:
                                      RPC_WALLET_ALREADY_LOADED)
             path = self.wallet_path(name)
             try:
-                db = WalletDB(path, create)
+                db = WalletDB(path, create, durable=not self.args.get_bool("unsafesqlitesync"))
             except WalletDBError as e:
                 verb = "create" if create else "load"
                 code = RPC_WALLET_ERROR if create else RPC_WALLET_NOT_FOUND
@@ -65,10 +81,11 @@ class WalletContext:
             try:
                 if create:
                     db.set_meta("created", clock.get_time())
-                    db.set_meta("blank", blank)
+                    db.set_meta("blank", blank or disable_private_keys)
+                    db.set_meta("disable_private_keys", disable_private_keys)
                 wallet.load_from_db()
-                if not blank:
-                    wallet.top_up_keypool()
+                wallet.fee_policy = self.fee_policy()
+                wallet.top_up_keypool()
                 wallet.attach_chain(new=create)
             except Exception:
                 wallet.close()

@@ -7,6 +7,7 @@ import os
 from typing import Callable
 
 from .. import address
+from ..crypto.hashes import hash160
 from ..interfaces import (CallbackHandler, Handler, InterfaceError, Wallet, WalletAddress, WalletBalances,
                           WalletInfo, WalletLoader, WalletTx, WalletTxOut)
 from ..primitives.serialize import DeserializationError
@@ -39,11 +40,10 @@ class WalletImpl(Wallet):
     def get_addresses(self) -> list[WalletAddress]:
         w = self._wallet
         with w.lock:
-            out = []
-            for spk, pub in w.scripts.items():
-                k = w.keys[pub]
-                if k.used:
-                    out.append(WalletAddress(address.from_script(spk), k.label or "", k.internal))
+            out = [WalletAddress(a, e.label, False) for a, e in w.address_book.items()]
+            for k in w.keys.values():  # change addresses handed out: used internal keys
+                if k.used and k.internal:
+                    out.append(WalletAddress(address.from_pubkey_hash(hash160(k.pubkey)), "", True))
             return out
 
     def create_transaction(self, address_: str, amount: int, subtract_fee: bool) -> bytes:
@@ -51,7 +51,7 @@ class WalletImpl(Wallet):
             spk = address.to_script(address_)
         except address.InvalidAddress as e:
             raise InterfaceError(str(e), RPC_INVALID_ADDRESS_OR_KEY) from None
-        tx, _fee = self._wallet.create_transaction([(spk, amount, subtract_fee)], self._wallet.chain.estimate_fee(6))
+        tx, _fee = self._wallet.create_transaction([(spk, amount, subtract_fee)])
         return tx.serialize()
 
     def commit_transaction(self, tx: bytes) -> None:
@@ -147,7 +147,8 @@ class WalletLoaderImpl(WalletLoader):
         clock.set_mock_time(time)
 
     def create_wallet(self, name: str, disable_private_keys: bool, blank: bool, load_on_startup: bool | None) -> Wallet:
-        return WalletImpl(self._context, self._context.open_wallet(name, True, load_on_startup, blank))
+        return WalletImpl(self._context, self._context.open_wallet(name, True, load_on_startup, blank,
+                                                                 disable_private_keys))
 
     def load_wallet(self, name: str, load_on_startup: bool | None) -> Wallet:
         return WalletImpl(self._context, self._context.open_wallet(name, False, load_on_startup))

@@ -1,4 +1,5 @@
-"""CWallet: one wallet's keys, transactions and balances, kept current by ChainNotifications only.
+"""CWallet: one legacy wallet's keys, scripts, address book, transactions and balances, kept current by
+ChainNotifications only.
 
 Concurrency: ``self.lock`` guards all state. Notifications arrive on the node's one
 notification thread; RPC threads call in directly. Lock order is wallet lock, then
@@ -9,11 +10,10 @@ own lock), so a wallet may call ``chain`` while holding ``self.lock``.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from dataclasses import dataclass
 
-from .. import address, script
+from .. import address
 from ..crypto.hashes import hash160
 from ..crypto.keys import PrivateKey
 from ..interfaces import BlockInfo, Chain, ChainNotifications, InterfaceError
@@ -21,18 +21,17 @@ from ..primitives.block import Block
 from ..primitives.transaction import OutPoint, Transaction, TxIn, TxOut
 from ..util import time as clock
 from .db import KeyRecord, TxRecord, WalletDB
+from .ismine import ISMINE_ALL, ISMINE_NO, ISMINE_SPENDABLE, ISMINE_WATCH_ONLY, is_mine, script_keys, solve
+from .spend import FeePolicy, FundRequest, fund, sign_transaction
 
 log = logging.getLogger("dashcore.wallet")
 
 COINBASE_MATURITY = 100
 DEFAULT_KEYPOOL_SIZE = 1000
-DUST_THRESHOLD = 546  # duffs: outputs below this are not made (change below it goes to the fee)
-INPUT_SIZE = 149  # upper bound of a signed P2PKH input
-OUTPUT_SIZE = 34
-TX_OVERHEAD = 10
 
 RPC_WALLET_ERROR = -4
 RPC_WALLET_INSUFFICIENT_FUNDS = -6
+RPC_WALLET_KEYPOOL_RAN_OUT = -12
 RPC_INVALID_ADDRESS_OR_KEY = -5
 RPC_TYPE_ERROR = -3
 
@@ -54,6 +53,15 @@ class Output:
     txout: TxOut
     depth: int
     coinbase: bool
+    spendable: bool = True
+    solvable: bool = True
+    safe: bool = True
+
+
+@dataclass
+class AddressBookEntry:
+    label: str
+    purpose: str  # "receive", "send" or "refund"
 
 
 class CWallet(ChainNotifications):
@@ -63,8 +71,18 @@ class CWallet(ChainNotifications):
         self.chain = chain
         self.keypool_size = max(keypool_size, 1)
         self.lock = threading.RLock()
-        self.keys: dict[bytes, KeyRecord] = {}
-        self.scripts: dict[bytes, bytes] = {}  # P2PKH script -> pubkey
+        self.fee_policy = FeePolicy()
+        self.keys: dict[bytes, KeyRecord] = {}  # pubkey -> key
+        self.key_ids: dict[bytes, bytes] = {}  # hash160(pubkey) -> pubkey
+        self.redeem_scripts: dict[bytes, bytes] = {}  # hash160(script) -> script
+        self.watch: dict[bytes, int] = {}  # watch-only output script -> creation time
+        self.address_book: dict[str, AddressBookEntry] = {}
+        self.locked_coins: set[OutPoint] = set()
+        self.watch_pubkeys: dict[bytes, bytes] = {}  # hash160 -> pubkey, from watched pay-to-pubkey scripts
+        self.private_keys_enabled = True
+        self.blank = False
+        self.unlocked_until = 0
+        self._mine_cache: dict[bytes, int] = {}
         self.txs: dict[bytes, WalletTxEntry] = {}
         self.spends: dict[OutPoint, set[bytes]] = {}
         self.last_block_hash = b""
@@ -81,7 +99,15 @@ class CWallet(ChainNotifications):
         with self.lock:
             for k in self.db.load_keys():
                 self._add_key(k)
-            self._next_key_seq = len(self.keys)
+                self._next_key_seq = max(self._next_key_seq, k.seq + 1)
+            for h, redeem in self.db.load_scripts():
+                self.redeem_scripts[h] = redeem
+            for spk, created in self.db.load_watch():
+                self._add_watch(spk, created)
+            self.private_keys_enabled = not self.db.get_meta("disable_private_keys", False)
+            self.blank = bool(self.db.get_meta("blank", False))
+            for addr, label, purpose in self.db.load_address_book():
+                self.address_book[addr] = AddressBookEntry(label, purpose)
             for r in self.db.load_txs():
                 self._index_tx(WalletTxEntry(r, Transaction.from_bytes(r.raw)))
                 self._next_order = max(self._next_order, r.order + 1)
@@ -92,7 +118,8 @@ class CWallet(ChainNotifications):
 
     def _add_key(self, k: KeyRecord) -> None:
         self.keys[k.pubkey] = k
-        self.scripts[script.p2pkh(hash160(k.pubkey))] = k.pubkey
+        self.key_ids[hash160(k.pubkey)] = k.pubkey
+        self._mine_cache.clear()
 
     def _index_tx(self, entry: WalletTxEntry) -> None:
         self.txs[entry.txid] = entry
@@ -128,22 +155,28 @@ class CWallet(ChainNotifications):
         self.chain.request_mempool_transactions(self)
         self.resubmit()
 
-    def rescan(self, start_height: int) -> int:
-        """Scan active-chain blocks from ``start_height`` to the tip; the number scanned."""
+    def rescan(self, start_height: int, stop_height: int | None = None) -> int:
+        """Scan active-chain blocks from ``start_height`` to ``stop_height`` (the tip when None); the
+        number scanned. The wallet's best block moves only forward."""
         scanned = 0
+        last = None
         with self.lock:
             height = start_height
             while True:
                 tip = self.chain.get_height() or 0
-                if height > tip:
+                if height > (tip if stop_height is None else min(stop_height, tip)):
                     break
                 try:
                     found = self.chain.find_block(self.chain.get_block_hash(height), want_data=True)
                 except IndexError:
                     break
-                self.block_connected(BlockInfo(found.hash, b"", found.height, found.time, found.data))
+                self._scan_block(BlockInfo(found.hash, b"", found.height, found.time, found.data))
+                last = found
                 height += 1
                 scanned += 1
+            if last is not None and last.height > self.last_block_height:
+                self.last_block_hash, self.last_block_height = last.hash, last.height
+                self._write_best_block()
         if scanned:
             log.info("[%s] rescanned %d block(s) from height %d", self.name or "default wallet", scanned, start_height)
         return scanned
@@ -169,90 +202,276 @@ class CWallet(ChainNotifications):
         if self.last_block_hash:
             self.db.set_meta("best_block", {"hash": self.last_block_hash.hex(), "height": self.last_block_height})
 
-    # -- keys -----------------------------------------------------------------------------------
+    # -- key store ------------------------------------------------------------------------------
 
-    def top_up_keypool(self) -> None:
+    def have_key(self, key_id: bytes) -> bool:
+        return key_id in self.key_ids
+
+    def redeem_script(self, script_id: bytes) -> bytes | None:
+        return self.redeem_scripts.get(script_id)
+
+    def have_watch_only(self, spk: bytes) -> bool:
+        return spk in self.watch
+
+    def is_mine(self, spk: bytes) -> int:
+        """ISMINE_NO, ISMINE_WATCH_ONLY or ISMINE_SPENDABLE."""
+        v = self._mine_cache.get(spk)
+        if v is None:
+            v = self._mine_cache[spk] = is_mine(self, spk)
+        return v
+
+    def is_solvable(self, spk: bytes) -> bool:
+        """Whether the wallet knows enough (keys' public parts, redeem scripts) to sign for ``spk``
+        given the private keys: for a legacy wallet, every key of the script is held."""
+        kind, sol = solve(spk)
+        if kind == "scripthash":
+            redeem = self.redeem_scripts.get(sol[0])
+            return redeem is not None and solve(redeem)[0] in ("pubkey", "pubkeyhash", "multisig") and \
+                self._solvable_inner(redeem)
+        return self._solvable_inner(spk)
+
+    def _solvable_inner(self, spk: bytes) -> bool:
+        kind, sol = solve(spk)
+        if kind == "pubkey":
+            return True
+        if kind == "pubkeyhash":
+            return sol[0] in self.key_ids or sol[0] in self.watch_pubkeys
+        if kind == "multisig":
+            return True
+        return False
+
+    def private_key(self, key_id: bytes) -> PrivateKey | None:
+        pub = self.key_ids.get(key_id)
+        return PrivateKey(self.keys[pub].secret) if pub is not None else None
+
+    def private_key_for(self, spk: bytes) -> PrivateKey:
+        return self.private_key(solve(spk)[1][0])
+
+    def pubkey_of(self, key_id: bytes) -> bytes | None:
+        return self.key_ids.get(key_id) or self.watch_pubkeys.get(key_id)
+
+    def redeem_for_output(self, spk: bytes) -> bytes | None:
+        kind, sol = solve(spk)
+        return self.redeem_scripts.get(sol[0]) if kind == "scripthash" else None
+
+    def first_key_time(self) -> int:
+        return min((k.created for k in self.keys.values()), default=0)
+
+    def hd_info(self, pubkey: bytes) -> dict:
+        """HD derivation fields of a key (none: keys are drawn at random, not derived)."""
+        return {}
+
+    def is_crypted(self) -> bool:
+        return False
+
+    def is_locked(self) -> bool:
+        return False
+
+    # -- keypool --------------------------------------------------------------------------------
+
+    def can_generate_keys(self) -> bool:
+        """Whether the keypool can grow: private keys enabled, and not a blank wallet."""
+        return self.private_keys_enabled and not self.blank
+
+    def top_up_keypool(self, size: int | None = None) -> None:
         with self.lock:
+            if not self.can_generate_keys():
+                return
+            target = self.keypool_size if size is None else max(size, 1)
             for internal in (False, True):
-                have = sum(1 for k in self.keys.values() if k.internal == internal and not k.used)
-                missing = self.keypool_size - have
+                missing = target - self.keypool_size_left(internal)
                 if missing <= 0:
                     continue
                 now = clock.get_time()
                 new = []
                 for _ in range(missing):
                     key = PrivateKey()
-                    new.append(KeyRecord(key.pubkey, key.secret, now, internal, False, None))
-                self.db.add_keys(new, self._next_key_seq)
-                self._next_key_seq += len(new)
+                    new.append(KeyRecord(key.pubkey, key.secret, now, internal, False, self._next_key_seq))
+                    self._next_key_seq += 1
+                self.db.add_keys(new)
                 for k in new:
                     self._add_key(k)
 
     def keypool_size_left(self, internal: bool) -> int:
         return sum(1 for k in self.keys.values() if k.internal == internal and not k.used)
 
+    def keypool_oldest(self) -> int:
+        return min((k.created for k in self.keys.values() if not k.used), default=0)
+
+    def _take_key(self, internal: bool) -> KeyRecord:
+        if not self.private_keys_enabled or (self.blank and not self.keypool_size_left(internal)):
+            raise InterfaceError("Error: This wallet has no available keys", RPC_WALLET_ERROR)
+        self.top_up_keypool()
+        pool = [k for k in self.keys.values() if k.internal == internal and not k.used]
+        if not pool:
+            raise InterfaceError("Error: Keypool ran out, please call keypoolrefill first", RPC_WALLET_KEYPOOL_RAN_OUT)
+        key = min(pool, key=lambda k: k.seq)
+        key.used = True
+        self.db.mark_key_used(key.pubkey)
+        self.top_up_keypool()
+        return key
+
     def get_new_address(self, label: str, internal: bool = False) -> str:
         with self.lock:
-            self.top_up_keypool()
-            key = next(k for k in self.keys.values() if k.internal == internal and not k.used)
-            key.used = True
-            key.label = None if internal else label
-            self.db.mark_key_used(key.pubkey, key.label)
-            self.top_up_keypool()
-            return address.from_pubkey_hash(hash160(key.pubkey))
+            key = self._take_key(internal)
+            addr = address.from_pubkey_hash(hash160(key.pubkey))
+            if not internal:
+                self.set_address_book(addr, label, "receive")
+            return addr
 
-    def is_mine(self, script_pubkey: bytes) -> bool:
-        return script_pubkey in self.scripts
+    def _mark_unused_addresses(self, spk: bytes) -> None:
+        """A keypool key seen on chain: it and every key before it in its keypool are used (the
+        keypool gap), and their receiving addresses join the address book."""
+        for key_id in script_keys(self, spk):
+            pub = self.key_ids.get(key_id)
+            if pub is None or self.keys[pub].used:
+                continue
+            found = self.keys[pub]
+            for k in sorted(self.keys.values(), key=lambda k: k.seq):
+                if k.seq > found.seq:
+                    break
+                if k.internal != found.internal or k.used:
+                    continue
+                k.used = True
+                self.db.mark_key_used(k.pubkey)
+                addr = address.from_pubkey_hash(hash160(k.pubkey))
+                if not k.internal and addr not in self.address_book:
+                    self.set_address_book(addr, "", "receive")
+            self.top_up_keypool()
 
-    def is_change(self, script_pubkey: bytes) -> bool:
-        pub = self.scripts.get(script_pubkey)
+    # -- address book -----------------------------------------------------------------------
+
+    def set_address_book(self, addr: str, label: str, purpose: str | None = None) -> None:
+        old = self.address_book.get(addr)
+        entry = AddressBookEntry(label, purpose or (old.purpose if old else "receive"))
+        self.address_book[addr] = entry
+        self.db.set_address_book(addr, entry.label, entry.purpose)
+
+    def label_of(self, spk: bytes) -> str | None:
+        addr = address.from_script(spk)
+        entry = self.address_book.get(addr) if addr else None
+        return entry.label if entry is not None else None
+
+    def is_change(self, spk: bytes) -> bool:
+        """Bitcoin's ScriptIsChange: ours, and not in the address book."""
+        if not self.is_mine(spk):
+            return False
+        addr = address.from_script(spk)
+        return addr is None or addr not in self.address_book
+
+    def is_internal_key(self, spk: bytes) -> bool:
+        kind, sol = solve(spk)
+        pub = self.key_ids.get(sol[0]) if kind == "pubkeyhash" else None
         return pub is not None and self.keys[pub].internal
 
-    def label_of(self, script_pubkey: bytes) -> str | None:
-        pub = self.scripts.get(script_pubkey)
-        if pub is None:
-            return None
-        k = self.keys[pub]
-        return None if k.internal else (k.label if k.label is not None else ("" if k.used else None))
+    # -- imports ------------------------------------------------------------------------------
 
-    def private_key_for(self, script_pubkey: bytes) -> PrivateKey:
-        return PrivateKey(self.keys[self.scripts[script_pubkey]].secret)
+    def import_private_key(self, key: PrivateKey, created: int) -> bool:
+        """Add ``key`` (False if already held)."""
+        if key.pubkey in self.keys:
+            return False
+        rec = KeyRecord(key.pubkey, key.secret, created, False, True, self._next_key_seq)
+        self._next_key_seq += 1
+        self.db.add_keys([rec])
+        self._add_key(rec)
+        spk = address.to_script(address.from_pubkey_hash(hash160(key.pubkey)))
+        if spk in self.watch:  # a key for a watched script makes it spendable
+            self.remove_watch_only(spk)
+        return True
+
+    def add_redeem_script(self, redeem: bytes) -> None:
+        h = hash160(redeem)
+        if h not in self.redeem_scripts:
+            self.redeem_scripts[h] = redeem
+            self.db.add_script(h, redeem)
+            self._mine_cache.clear()
+
+    def _add_watch(self, spk: bytes, created: int) -> None:
+        self.watch[spk] = created
+        kind, sol = solve(spk)
+        if kind == "pubkey":
+            self.watch_pubkeys[hash160(sol[0])] = sol[0]
+        self._mine_cache.clear()
+
+    def add_watch_only(self, spk: bytes, created: int) -> None:
+        if spk not in self.watch:
+            self._add_watch(spk, created)
+            self.db.add_watch(spk, created)
+
+    def remove_watch_only(self, spk: bytes) -> None:
+        if self.watch.pop(spk, None) is not None:
+            self.db.remove_watch(spk)
+            self._mine_cache.clear()
+
+    def have_watch_only_any(self) -> bool:
+        return bool(self.watch)
 
     # -- transactions ---------------------------------------------------------------------------
 
-    def _input_is_mine(self, txin: TxIn) -> bool:
+    def _prev_out(self, txin: TxIn) -> TxOut | None:
         parent = self.txs.get(txin.prevout.txid)
-        return parent is not None and txin.prevout.n < len(parent.tx.vout) and \
-            self.is_mine(parent.tx.vout[txin.prevout.n].script_pubkey)
+        if parent is None or txin.prevout.n >= len(parent.tx.vout):
+            return None
+        return parent.tx.vout[txin.prevout.n]
+
+    def input_is_mine(self, txin: TxIn, flt: int = ISMINE_ALL) -> bool:
+        out = self._prev_out(txin)
+        return out is not None and bool(self.is_mine(out.script_pubkey) & flt)
 
     def sync_transaction(self, tx: Transaction, block: tuple[bytes, int, int, int] | None, in_mempool: bool) -> bool:
         """Add or update ``tx`` if it concerns this wallet; True if it did. ``block`` is
         (hash, height, index in block, block time)."""
         entry = self.txs.get(tx.txid)
         if entry is None:
-            if not (any(self.is_mine(o.script_pubkey) for o in tx.vout) or any(self._input_is_mine(i) for i in tx.vin)):
+            if not (any(self.is_mine(o.script_pubkey) for o in tx.vout) or any(self.input_is_mine(i) for i in tx.vin)):
                 return False
             received = block[3] if block is not None else clock.get_time()
             entry = WalletTxEntry(TxRecord(tx.txid, tx.serialize(), received, self._next_order), tx)
             self._next_order += 1
             self._index_tx(entry)
-            for o in tx.vout:  # a key of the keypool seen on chain is used
-                pub = self.scripts.get(o.script_pubkey)
-                if pub is not None and not self.keys[pub].used:
-                    k = self.keys[pub]
-                    k.used = True
-                    k.label = None if k.internal else ""
-                    self.db.mark_key_used(k.pubkey, k.label)
+            for o in tx.vout:
+                self._mark_unused_addresses(o.script_pubkey)
         r = entry.record
         if block is not None:
             r.block_hash, r.block_height, r.block_index = block[0], block[1], block[2]
             r.conflict_hash, r.conflict_height = None, -1
+            r.abandoned = False
             entry.in_mempool = False
         elif in_mempool:
             entry.in_mempool = True
+            r.abandoned = False
         self.db.write_tx(r)
         self._notify_changed(tx.txid)
         return True
+
+    def add_to_wallet(self, tx: Transaction, block: tuple[bytes, int, int, int] | None) -> WalletTxEntry:
+        """Record ``tx`` whether or not it concerns the wallet (importprunedfunds)."""
+        with self.lock:
+            entry = self.txs.get(tx.txid)
+            if entry is None:
+                entry = WalletTxEntry(TxRecord(tx.txid, tx.serialize(), block[3] if block else clock.get_time(),
+                                               self._next_order), tx)
+                self._next_order += 1
+                self._index_tx(entry)
+            if block is not None:
+                r = entry.record
+                r.block_hash, r.block_height, r.block_index = block[0], block[1], block[2]
+            self.db.write_tx(entry.record)
+            return entry
+
+    def remove_txs(self, txids: list[bytes]) -> None:
+        with self.lock:
+            for t in txids:
+                entry = self.txs.pop(t, None)
+                if entry is None:
+                    continue
+                for txin in () if entry.tx.is_coinbase() else entry.tx.vin:
+                    s = self.spends.get(txin.prevout)
+                    if s is not None:
+                        s.discard(t)
+                        if not s:
+                            del self.spends[txin.prevout]
+                self.db.delete_tx(t)
 
     def _set_unconfirmed(self, entry: WalletTxEntry) -> None:
         r = entry.record
@@ -271,6 +490,21 @@ class CWallet(ChainNotifications):
             if entry is None or entry.record.block_hash is not None:
                 continue
             entry.record.conflict_hash, entry.record.conflict_height = block_hash, height
+            entry.in_mempool = False
+            self.db.write_tx(entry.record)
+            self._notify_changed(t)
+            for n in range(len(entry.tx.vout)):
+                stack.extend(self.spends.get(OutPoint(t, n), ()))
+
+    def abandon(self, txid: bytes) -> None:
+        """Mark ``txid`` and its in-wallet descendants abandoned (their inputs spendable again)."""
+        stack = [txid]
+        while stack:
+            t = stack.pop()
+            entry = self.txs.get(t)
+            if entry is None or entry.record.abandoned or self.depth(entry) > 0:
+                continue
+            entry.record.abandoned = True
             entry.in_mempool = False
             self.db.write_tx(entry.record)
             self._notify_changed(t)
@@ -301,11 +535,15 @@ class CWallet(ChainNotifications):
                 entry.in_mempool = False
 
     def block_connected(self, block: BlockInfo) -> None:
+        with self.lock:
+            self.last_block_hash, self.last_block_height = block.hash, block.height
+            self._scan_block(block)
+
+    def _scan_block(self, block: BlockInfo) -> None:
         parsed = Block.from_bytes(block.data)
         with self.lock:
             self.db.begin()
             try:
-                self.last_block_hash, self.last_block_height = block.hash, block.height
                 for index, tx in enumerate(parsed.txs):
                     self.sync_transaction(tx, (block.hash, block.height, index, block.time), False)
                     for txin in () if tx.is_coinbase() else tx.vin:
@@ -365,6 +603,9 @@ class CWallet(ChainNotifications):
             return 0
         return max(0, COINBASE_MATURITY + 1 - self.depth(entry))
 
+    def is_immature_coinbase(self, entry: WalletTxEntry) -> bool:
+        return entry.tx.is_coinbase() and self.blocks_to_maturity(entry) > 0
+
     def is_spent(self, outpoint: OutPoint) -> bool:
         for t in self.spends.get(outpoint, ()):
             e = self.txs[t]
@@ -379,150 +620,146 @@ class CWallet(ChainNotifications):
             return True
         if d < 0 or entry.tx.is_coinbase() or not entry.in_mempool:
             return False
+        if not self.is_from_me(entry.tx, ISMINE_ALL):
+            return False
         seen = seen if seen is not None else set()
         for txin in entry.tx.vin:
             parent = self.txs.get(txin.prevout.txid)
-            if parent is None or not self.is_mine(parent.tx.vout[txin.prevout.n].script_pubkey):
+            if parent is None or self.is_mine(parent.tx.vout[txin.prevout.n].script_pubkey) != ISMINE_SPENDABLE:
                 return False
             if parent.txid in seen:
                 continue
-            seen.add(parent.txid)
             if not self.is_trusted(parent, seen):
                 return False
+            seen.add(parent.txid)
         return True
 
-    def credit(self, tx: Transaction) -> int:
-        return sum(o.value for o in tx.vout if self.is_mine(o.script_pubkey))
+    def credit(self, tx: Transaction, flt: int = ISMINE_SPENDABLE) -> int:
+        return sum(o.value for o in tx.vout if self.is_mine(o.script_pubkey) & flt)
 
-    def debit(self, tx: Transaction) -> int:
+    def debit(self, tx: Transaction, flt: int = ISMINE_SPENDABLE) -> int:
         total = 0
         for txin in tx.vin:
-            parent = self.txs.get(txin.prevout.txid)
-            if parent is not None and txin.prevout.n < len(parent.tx.vout):
-                out = parent.tx.vout[txin.prevout.n]
-                if self.is_mine(out.script_pubkey):
-                    total += out.value
+            out = self._prev_out(txin)
+            if out is not None and self.is_mine(out.script_pubkey) & flt:
+                total += out.value
         return total
 
-    def is_from_me(self, tx: Transaction) -> bool:
-        return self.debit(tx) > 0
+    def is_from_me(self, tx: Transaction, flt: int = ISMINE_ALL) -> bool:
+        return self.debit(tx, flt) > 0
+
+    def all_inputs_mine(self, tx: Transaction, flt: int = ISMINE_SPENDABLE) -> bool:
+        return all(self.input_is_mine(i, flt) for i in tx.vin)
 
     def fee_of(self, tx: Transaction) -> int | None:
         """The fee when every input is ours (so its value is known), else None."""
-        if tx.is_coinbase() or not all(self._input_is_mine(i) for i in tx.vin):
+        if tx.is_coinbase() or not self.all_inputs_mine(tx, ISMINE_ALL):
             return None
-        return self.debit(tx) - tx.total_out()
+        return self.debit(tx, ISMINE_ALL) - tx.total_out()
 
-    def balances(self, min_depth: int = 0) -> tuple[int, int, int]:
-        """(trusted, untrusted pending, immature) in duffs."""
+    def get_amounts(self, entry: WalletTxEntry, flt: int) -> tuple[int, list[tuple[int, TxOut]], list[tuple[int, TxOut]]]:
+        """Bitcoin's CachedTxGetAmounts: (fee, sent outputs, received outputs) as (index, output)."""
+        tx = entry.tx
+        debit = self.debit(tx, flt)
+        fee = debit - tx.total_out() if debit > 0 else 0
+        sent, received = [], []
+        for n, o in enumerate(tx.vout):
+            mine = self.is_mine(o.script_pubkey)
+            if debit > 0:
+                if self.is_change(o.script_pubkey):
+                    continue
+            elif not mine & flt:
+                continue
+            if debit > 0:
+                sent.append((n, o))
+            if mine & flt:
+                received.append((n, o))
+        return fee, sent, received
+
+    def available_credit(self, entry: WalletTxEntry, flt: int) -> int:
+        if self.is_immature_coinbase(entry):
+            return 0
+        return sum(o.value for n, o in enumerate(entry.tx.vout)
+                   if self.is_mine(o.script_pubkey) & flt and not self.is_spent(OutPoint(entry.txid, n)))
+
+    def balances(self, min_depth: int = 0, watch_only: bool = False) -> tuple[int, int, int]:
+        """(trusted, untrusted pending, immature) in duffs, of the spendable outputs (or watch-only ones)."""
+        flt = ISMINE_WATCH_ONLY if watch_only else ISMINE_SPENDABLE
         trusted = pending = immature = 0
         with self.lock:
             for e in self.txs.values():
                 d = self.depth(e)
-                if d < 0:
-                    continue
-                if e.tx.is_coinbase() and self.blocks_to_maturity(e) > 0:
-                    if d > 0:
-                        immature += self.credit(e.tx)
-                    continue
-                credit = sum(o.value for n, o in enumerate(e.tx.vout)
-                             if self.is_mine(o.script_pubkey) and not self.is_spent(OutPoint(e.txid, n)))
                 is_trusted = self.is_trusted(e)
+                credit = self.available_credit(e, flt)
                 if is_trusted and d >= min_depth:
                     trusted += credit
                 if not is_trusted and d == 0 and e.in_mempool:
                     pending += credit
+                if self.is_immature_coinbase(e) and d > 0:
+                    immature += self.credit(e.tx, flt)
         return trusted, pending, immature
 
-    def available_coins(self, include_unsafe: bool = False, min_depth: int = 0, max_depth: int = 9999999) -> list[Output]:
+    def available_coins(self, include_unsafe: bool = False, min_depth: int = 0, max_depth: int = 9999999,
+                        only_spendable: bool = True, include_watching: bool = False,
+                        include_locked: bool = False) -> list[Output]:
         out = []
         with self.lock:
             for e in self.txs.values():
                 d = self.depth(e)
-                if d < 0 or (e.tx.is_coinbase() and self.blocks_to_maturity(e) > 0):
+                if d < 0 or self.is_immature_coinbase(e):
                     continue
-                if d == 0 and not include_unsafe and not self.is_trusted(e):
+                if d == 0 and not e.in_mempool:
                     continue
-                if d == 0 and not e.in_mempool and not self.is_trusted(e):
+                safe = self.is_trusted(e)
+                if not include_unsafe and not safe:
                     continue
                 if d < min_depth or d > max_depth:
                     continue
                 for n, o in enumerate(e.tx.vout):
                     op = OutPoint(e.txid, n)
-                    if self.is_mine(o.script_pubkey) and not self.is_spent(op):
-                        out.append(Output(op, o, d, e.tx.is_coinbase()))
+                    if (op in self.locked_coins and not include_locked) or self.is_spent(op):
+                        continue
+                    mine = self.is_mine(o.script_pubkey)
+                    if mine == ISMINE_NO:
+                        continue
+                    solvable = self.is_solvable(o.script_pubkey)
+                    spendable = bool(mine & ISMINE_SPENDABLE) or (bool(mine & ISMINE_WATCH_ONLY) and include_watching
+                                                                   and solvable)
+                    if only_spendable and not spendable:
+                        continue
+                    out.append(Output(op, o, d, e.tx.is_coinbase(), spendable, solvable, safe))
         return out
 
     # -- spending -------------------------------------------------------------------------------
 
-    def create_transaction(self, recipients: list[tuple[bytes, int, bool]], fee_rate: int) -> tuple[Transaction, int]:
+    def new_change_script(self) -> bytes:
+        return address.to_script(self.get_new_address("", internal=True))
+
+    def spent_scripts(self, tx: Transaction) -> dict[OutPoint, bytes]:
+        """The output scripts the inputs of ``tx`` spend, where the wallet knows them."""
+        out = {}
+        for txin in tx.vin:
+            prev = self._prev_out(txin)
+            if prev is not None:
+                out[txin.prevout] = prev.script_pubkey
+        return out
+
+    def create_transaction(self, recipients: list[tuple[bytes, int, bool]],
+                           fee_rate: int | None = None) -> tuple[Transaction, int]:
         """A signed transaction paying ``recipients`` ((script, duffs, subtract fee)); with its fee."""
         with self.lock:
             if not recipients:
                 raise InterfaceError("Transaction must have at least one recipient", RPC_WALLET_ERROR)
-            total = sum(a for _, a, _ in recipients)
-            if any(a <= 0 for _, a, _ in recipients):
+            if any(a < 0 for _, a, _ in recipients):
                 raise InterfaceError("Transaction amounts must not be negative", RPC_WALLET_ERROR)
-            subtracting = [i for i, (_, _, s) in enumerate(recipients) if s]
-            coins = self.available_coins()
-            coins.sort(key=lambda c: c.txout.value)
-
-            def fee_for(n_in: int, n_out: int) -> int:
-                return (TX_OVERHEAD + INPUT_SIZE * n_in + OUTPUT_SIZE * n_out) * fee_rate // 1000
-
-            n_out = len(recipients)
-            selected = self._select(coins, total, lambda k: 0 if subtracting else fee_for(k, n_out + 1))
-            if selected is None:
-                raise InterfaceError("Insufficient funds", RPC_WALLET_INSUFFICIENT_FUNDS)
-            value_in = sum(c.txout.value for c in selected)
-            fee = fee_for(len(selected), n_out + 1)
-            amounts = [a for _, a, _ in recipients]
-            if subtracting:
-                share, rest = divmod(fee, len(subtracting))
-                for j, i in enumerate(subtracting):
-                    amounts[i] -= share + (rest if j == 0 else 0)
-                    if amounts[i] <= DUST_THRESHOLD:
-                        raise InterfaceError("The transaction amount is too small to pay the fee", RPC_WALLET_ERROR)
-                change = value_in - sum(amounts) - fee
-            else:
-                change = value_in - total - fee
-            for a in amounts:
-                if a < DUST_THRESHOLD:
-                    raise InterfaceError("Transaction amount too small", RPC_WALLET_ERROR)
-            outputs = [TxOut(a, spk) for (spk, _, _), a in zip(recipients, amounts)]
-            if change >= DUST_THRESHOLD:
-                change_script = address.to_script(self.get_new_address("", internal=True))
-                outputs.insert(random.randrange(len(outputs) + 1), TxOut(change, change_script))
-            else:
-                fee += max(change, 0)
-            vin = tuple(TxIn(c.outpoint, b"", 0xFFFFFFFF) for c in selected)
-            unsigned = Transaction(vin, tuple(outputs), version=2, locktime=self.last_block_height)
-            tx = self.sign(unsigned, [c.txout.script_pubkey for c in selected])
-            return tx, value_in - sum(o.value for o in outputs)
-
-    @staticmethod
-    def _select(coins: list[Output], target: int, fee_for) -> list[Output] | None:
-        """Smallest single coin that covers the target and its fee, else largest coins first."""
-        best = None
-        for c in coins:
-            if c.txout.value >= target + fee_for(1) and (best is None or c.txout.value < best.txout.value):
-                best = c
-        if best is not None:
-            return [best]
-        chosen, total = [], 0
-        for c in sorted(coins, key=lambda c: -c.txout.value):
-            chosen.append(c)
-            total += c.txout.value
-            if total >= target + fee_for(len(chosen)):
-                return chosen
-        return None
-
-    def sign(self, tx: Transaction, spent_scripts: list[bytes]) -> Transaction:
-        vin = list(tx.vin)
-        for i, spk in enumerate(spent_scripts):
-            sig = script.sign_p2pkh(tx, i, self.private_key_for(spk), spk)
-            vin[i] = TxIn(vin[i].prevout, sig, vin[i].sequence)
-        return Transaction(tuple(vin), tx.vout, tx.version, tx.tx_type, tx.locktime, tx.extra_payload)
+            req = FundRequest([TxOut(a, spk) for spk, a, _ in recipients],
+                              subtract_fee_from={i for i, (_, _, s) in enumerate(recipients) if s}, fee_rate=fee_rate)
+            funded = fund(self, req, self.fee_policy)
+            tx, errors = sign_transaction(self, funded.tx, dict(zip((i.prevout for i in funded.tx.vin),
+                                                                    funded.spent_scripts)))
+            if errors:
+                raise InterfaceError("Signing transaction failed", RPC_WALLET_ERROR)
+            return tx, funded.fee
 
     def commit_transaction(self, tx: Transaction, comment: str = "", comment_to: str = "") -> None:
         """Broadcast ``tx``; once the mempool took it, record it as ours. InterfaceError if refused."""
@@ -533,8 +770,9 @@ class CWallet(ChainNotifications):
             self.db.begin()
             try:
                 self.sync_transaction(tx, None, True)
-                r = self.txs[tx.txid].record
-                r.comment, r.comment_to = comment, comment_to
-                self.db.write_tx(r)
+                entry = self.txs.get(tx.txid)
+                if entry is not None:
+                    entry.record.comment, entry.record.comment_to = comment, comment_to
+                    self.db.write_tx(entry.record)
             finally:
                 self.db.commit()

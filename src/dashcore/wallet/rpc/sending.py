@@ -1,0 +1,200 @@
+"""Sending RPCs: sendtoaddress, sendmany, fundrawtransaction, signrawtransactionwithwallet."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ...amount import to_decimal
+from ...crypto.hashes import hash160
+from ...interfaces import Coin
+from ...primitives.serialize import DeserializationError
+from ...primitives.transaction import OutPoint, Transaction
+from ...rpc.util import RPC_DESERIALIZATION_ERROR, RPC_INVALID_PARAMETER, Arg, RPCError, parse_hash, parse_hex
+from ..spend import FundRequest, fund, sign_transaction
+from .common import amount_arg, check_unlocked, get_wallet, method, script_of, send_amount
+
+
+@method("sendtoaddress", "wallet",
+        [Arg("address", "str"), Arg("amount", "amount"), Arg("comment", "str", False, ""),
+         Arg("comment_to", "str", False, ""), Arg("subtractfeefromamount", "bool", False, False),
+         Arg("use_is", "bool", False, False), Arg("use_cj", "bool", False, False), Arg("conf_target", "int", False),
+         Arg("estimate_mode", "str", False, "unset"), Arg("avoid_reuse", "bool", False, True),
+         Arg("fee_rate", "amount", False), Arg("verbose", "bool", False, False)],
+        "Send an amount to a given address.")
+def sendtoaddress(ctx, req, addr, amount, comment, comment_to, subtract, use_is, use_cj, conf_target, estimate_mode,
+                  avoid_reuse, fee_rate, verbose):
+    w = get_wallet(ctx, req)
+    spk = script_of(addr)
+    duffs = send_amount(amount)
+    check_unlocked(w)
+    rate = _fee_rate_arg(fee_rate)
+    with w.lock:
+        tx, fee = w.create_transaction([(spk, duffs, subtract)], rate)
+        w.commit_transaction(tx, comment, comment_to)
+    w.sync_notifications()  # the receiving wallets show it when this returns
+    if verbose:
+        return {"txid": tx.txid_hex, "fee_reason": "Fallback fee"}
+    return tx.txid_hex
+
+
+def _fee_rate_arg(fee_rate) -> int | None:
+    """An explicit fee rate in duffs/B (Bitcoin's fee_rate argument) as duffs/kB."""
+    if fee_rate is None:
+        return None
+    try:
+        return int(Decimal(str(fee_rate)) * 1000)
+    except ArithmeticError:
+        raise RPCError(-3, "Invalid amount") from None
+
+
+@method("sendmany", "wallet",
+        [Arg("dummy", "str"), Arg("amounts", "obj"), Arg("minconf", "int", False, 1), Arg("addlocked", "bool", False),
+         Arg("comment", "str", False, ""), Arg("subtractfeefrom", "arr", False), Arg("use_is", "bool", False, False),
+         Arg("use_cj", "bool", False, False), Arg("conf_target", "int", False), Arg("estimate_mode", "str", False),
+         Arg("fee_rate", "amount", False), Arg("verbose", "bool", False, False)],
+        "Send multiple times. Amounts are double-precision floating point numbers.")
+def sendmany(ctx, req, dummy, amounts, minconf, addlocked, comment, subtractfeefrom, use_is, use_cj, conf_target,
+             estimate_mode, fee_rate, verbose):
+    if dummy != "":
+        raise RPCError(RPC_INVALID_PARAMETER, 'Dummy value must be set to ""')
+    w = get_wallet(ctx, req)
+    recipients, seen = [], set()
+    subtract = set(subtractfeefrom or [])
+    for addr, value in amounts.items():
+        spk = script_of(addr, f"Invalid Dash address: {addr}")
+        if addr in seen:
+            raise RPCError(RPC_INVALID_PARAMETER, f"Invalid parameter, duplicated address: {addr}")
+        seen.add(addr)
+        recipients.append((spk, send_amount(value), addr in subtract))
+    check_unlocked(w)
+    with w.lock:
+        tx, _fee = w.create_transaction(recipients, _fee_rate_arg(fee_rate))
+        w.commit_transaction(tx, comment)
+    w.sync_notifications()  # the receiving wallets show it when this returns
+    if verbose:
+        return {"txid": tx.txid_hex, "fee_reason": "Fallback fee"}
+    return tx.txid_hex
+
+
+def _decode_tx(hexstring: str) -> Transaction:
+    try:
+        return Transaction.from_bytes(parse_hex(hexstring, "hexstring"))
+    except (DeserializationError, RPCError):
+        raise RPCError(RPC_DESERIALIZATION_ERROR, "TX decode failed") from None
+
+
+_FUND_OPTIONS = {"add_inputs", "changeAddress", "changePosition", "includeWatching", "lockUnspents", "feeRate",
+                 "fee_rate", "subtractFeeFromOutputs", "conf_target", "estimate_mode", "minconf", "maxconf"}
+
+
+@method("fundrawtransaction", "wallet", [Arg("hexstring", "hex"), Arg("options", "any", False)],
+        "Add inputs to a transaction until it has enough in value to meet its out value.")
+def fundrawtransaction(ctx, req, hexstring, options):
+    w = get_wallet(ctx, req)
+    tx = _decode_tx(hexstring)
+    if options is None:
+        options = {}
+    elif isinstance(options, bool):
+        options = {"includeWatching": options}
+    elif not isinstance(options, dict):
+        raise RPCError(-3, "JSON value of type " + type(options).__name__ + " is not of expected type object")
+    for key in options:
+        if key not in _FUND_OPTIONS:
+            raise RPCError(RPC_INVALID_PARAMETER, f"Invalid parameter, unknown key: {key}")
+    change_script = None
+    if "changeAddress" in options:
+        change_script = script_of(options["changeAddress"], "Change address must be a valid Dash address")
+    change_pos = options.get("changePosition")
+    if change_pos is not None and (change_pos < -1 or change_pos > len(tx.vout)):
+        raise RPCError(RPC_INVALID_PARAMETER, "changePosition out of bounds")
+    if change_pos == -1:
+        change_pos = None
+    fee_rate = None
+    if "feeRate" in options and "fee_rate" in options:
+        raise RPCError(RPC_INVALID_PARAMETER, "Cannot specify both fee_rate (duff/B) and feeRate (DASH/kB)")
+    if "feeRate" in options:
+        fee_rate = amount_arg(options["feeRate"])
+    elif "fee_rate" in options:
+        fee_rate = _fee_rate_arg(options["fee_rate"])
+    subtract = set()
+    for i in options.get("subtractFeeFromOutputs", []):
+        if not isinstance(i, int) or isinstance(i, bool):
+            raise RPCError(-3, "Invalid parameter, subtract fee from output index must be a number")
+        if i in subtract:
+            raise RPCError(RPC_INVALID_PARAMETER, f"Invalid parameter, duplicated position: {i}")
+        if i < 0:
+            raise RPCError(RPC_INVALID_PARAMETER, f"Invalid parameter, negative position: {i}")
+        if i >= len(tx.vout):
+            raise RPCError(RPC_INVALID_PARAMETER, f"Invalid parameter, position too large: {i}")
+        subtract.add(i)
+    if not tx.vout:
+        raise RPCError(RPC_INVALID_PARAMETER, "TX must have at least one output")
+    with w.lock:
+        req_ = FundRequest(list(tx.vout), list(tx.vin), subtract, change_pos, change_script, fee_rate,
+                           bool(options.get("includeWatching", False)), bool(options.get("add_inputs", True)),
+                           locktime=tx.locktime, version=tx.version)
+        funded = fund(w, req_, w.fee_policy)
+        if options.get("lockUnspents"):
+            for txin in funded.tx.vin:
+                w.locked_coins.add(txin.prevout)
+    return {"hex": funded.tx.serialize().hex(), "fee": to_decimal(funded.fee), "changepos": funded.change_pos}
+
+
+_SIGHASH = {"ALL": 1, "NONE": 2, "SINGLE": 3, "ALL|ANYONECANPAY": 0x81, "NONE|ANYONECANPAY": 0x82,
+            "SINGLE|ANYONECANPAY": 0x83}
+
+
+@method("signrawtransactionwithwallet", "wallet",
+        [Arg("hexstring", "hex"), Arg("prevtxs", "arr", False), Arg("sighashtype", "str", False, "ALL")],
+        "Sign inputs for raw transaction (serialized, hex-encoded).")
+def signrawtransactionwithwallet(ctx, req, hexstring, prevtxs, sighashtype):
+    w = get_wallet(ctx, req)
+    tx = _decode_tx(hexstring)
+    sighash = _SIGHASH.get(sighashtype)
+    if sighash is None:
+        raise RPCError(RPC_INVALID_PARAMETER, f"{sighashtype} is not a valid sighash parameter.")
+    if sighash != 1:
+        raise RPCError(RPC_INVALID_PARAMETER, f"Only SIGHASH_ALL signing is supported ({sighashtype} given)")
+    check_unlocked(w)
+    with w.lock:
+        spent = w.spent_scripts(tx)
+        extra: list[bytes] = []
+        coins = w.chain.find_coins([_coin(txin.prevout) for txin in tx.vin if txin.prevout not in spent]) \
+            if any(txin.prevout not in spent for txin in tx.vin) else []
+        for c in coins:
+            if c.script_pubkey:
+                spent[OutPoint(c.txid, c.n)] = c.script_pubkey
+        for p in prevtxs or []:
+            op = OutPoint(parse_hash(p.get("txid", ""), "txid"), p.get("vout", -1))
+            spk = parse_hex(p.get("scriptPubKey", ""), "scriptPubKey")
+            spent.setdefault(op, spk)
+            if "redeemScript" in p:
+                extra.append(parse_hex(p["redeemScript"], "redeemScript"))
+        signed, errors = sign_transaction(_WithScripts(w, extra), tx, spent, sighash)
+    out = {"hex": signed.serialize().hex(), "complete": not errors}
+    if errors:
+        out["errors"] = [{"txid": signed.vin[i].prevout.txid[::-1].hex(), "vout": signed.vin[i].prevout.n,
+                          "scriptSig": signed.vin[i].script_sig.hex(), "sequence": signed.vin[i].sequence,
+                          "error": err} for i, err in errors]
+    return out
+
+
+def _coin(op: OutPoint) -> Coin:
+    return Coin(op.txid, op.n)
+
+
+class _WithScripts:
+    """The wallet as a signer, with redeem scripts given in the request added for this signing only."""
+
+    def __init__(self, wallet, scripts: list[bytes]):
+        self._w = wallet
+        self._scripts = {hash160(s): s for s in scripts}
+
+    def redeem_script(self, script_id: bytes) -> bytes | None:
+        return self._w.redeem_script(script_id) or self._scripts.get(script_id)
+
+    def private_key(self, key_id: bytes):
+        return self._w.private_key(key_id)
+
+    def pubkey_of(self, key_id: bytes) -> bytes | None:
+        return self._w.pubkey_of(key_id)

@@ -1,0 +1,115 @@
+"""The legacy wallet's address book, watch-only scripts, keypool gap and raw-transaction funding, over JSON-RPC."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from decimal import Decimal
+
+from ..framework import assert_raises_rpc_error
+
+from dashcore import address, script
+from dashcore.crypto.hashes import hash160
+from dashcore.primitives.transaction import Transaction, TxOut
+from dashcore.wallet.ismine import multisig_script
+
+
+def _funded(node, name: str):
+    """A new wallet with 500 spendable DASH (one mature coinbase)."""
+    node.rpc.createwallet(name)
+    w = node.wallet(name)
+    node.rpc.generatetoaddress(101, w.getnewaddress())
+    return w
+
+
+def test_watch_only_p2sh_and_labels(node):
+    payer = _funded(node, "ws_payer")
+    node.rpc.createwallet("ws_watcher")
+    watcher = node.wallet("ws_watcher")
+    pubkey = payer.getaddressinfo(payer.getnewaddress())["pubkey"]
+    redeem = multisig_script(1, [bytes.fromhex(pubkey)])
+    p2sh_address = address.from_script_hash(hash160(redeem))
+
+    assert_raises_rpc_error(-5, "Cannot use the p2sh flag with an address - use a script instead",
+                            watcher.importaddress, p2sh_address, "x", False, True)
+    assert watcher.importaddress(redeem.hex(), "watchonly", False, True) is None
+    info = watcher.getaddressinfo(p2sh_address)
+    assert (info["ismine"], info["iswatchonly"], info["isscript"], info["labels"]) == (False, True, True, ["watchonly"])
+    assert (info["script"], info["hex"], info["pubkeys"], info["sigsrequired"]) == ("multisig", redeem.hex(), [pubkey], 1)
+    # the payer holds the key but not the redeem script: the P2SH is not its own
+    assert payer.getaddressinfo(p2sh_address)["ismine"] is False
+
+    txid = payer.sendtoaddress(p2sh_address, Decimal("0.1"))
+    node.rpc.generatetoaddress(1, payer.getnewaddress())
+    entries = watcher.listtransactions(label="watchonly", include_watchonly=True)
+    assert [(e["txid"], e["category"], e["amount"], e["label"], e["involvesWatchonly"]) for e in entries] == \
+        [(txid, "receive", Decimal("0.1"), "watchonly", True)]
+    assert watcher.listtransactions(dummy="watchonly", include_watchonly=True) == entries
+    assert watcher.listtransactions("watchonly", 100, 0, False) == []
+    assert watcher.listtransactions() == []  # watch-only is left out by default
+    assert_raises_rpc_error(-8, 'Label argument must be a valid label name or "*".', watcher.listtransactions, label="")
+    balances = watcher.getbalances()
+    assert balances["mine"]["trusted"] == 0 and balances["watchonly"]["trusted"] == Decimal("0.1")
+    assert watcher.getbalance() == 0 and watcher.getbalance("*", 0, False, True) == Decimal("0.1")
+    unspent = watcher.listunspent()
+    assert [(u["txid"], u["spendable"], u["solvable"]) for u in unspent] == [(txid, False, True)]
+    assert watcher.gettransaction(txid)["amount"] == 0
+    assert watcher.gettransaction(txid, True)["amount"] == Decimal("0.1")
+
+
+def test_keypool_gap_on_a_copied_wallet(node):
+    payer = _funded(node, "gap_payer")
+    node.rpc.createwallet("gap_a")
+    a = node.wallet("gap_a")
+    a.keypoolrefill(30)
+    node.rpc.unloadwallet("gap_a")
+    wallets = os.path.join(node.net_dir, "wallets")
+    os.makedirs(os.path.join(wallets, "gap_b"))
+    shutil.copyfile(os.path.join(wallets, "gap_a", "wallet.dat"), os.path.join(wallets, "gap_b", "wallet.dat"))
+    node.rpc.loadwallet("gap_a")
+    node.rpc.loadwallet("gap_b")
+    b = node.wallet("gap_b")
+    first, second, third = (a.getnewaddress(f"pizza{i}") for i in (1, 2, 3))
+    payer.sendtoaddress(third, Decimal("0.001"))
+    node.rpc.generatetoaddress(1, payer.getnewaddress())
+    # the copy sees a key of its keypool used: it and the keys before it leave the keypool
+    for addr in (first, second, third):
+        assert b.getaddressinfo(addr)["labels"] == [""]
+        assert b.getaddressinfo(addr)["ismine"] is True
+    assert b.getnewaddress() not in (first, second, third)
+    assert a.getaddressinfo(third)["labels"] == ["pizza3"]
+    assert [e["amount"] for e in b.listtransactions()] == [Decimal("0.001")]
+
+
+def test_fund_sign_and_send_raw(node):
+    w = _funded(node, "raw_funder")
+    data_out = TxOut(0, bytes([script.OP_RETURN]) + script.push_data(b"\xaa"))
+    to = node.wallet("raw_funder").getnewaddress()
+    raw = Transaction((), (data_out, TxOut(100_000_000, address.to_script(to)))).serialize().hex()
+    funded = w.fundrawtransaction(raw)
+    tx = Transaction.from_bytes(bytes.fromhex(funded["hex"]))
+    assert len(tx.vout) == 3 and funded["changepos"] in (0, 1, 2) and funded["fee"] > 0
+    assert tx.vout[funded["changepos"]].value == sum(o.value for o in tx.vout) - 100_000_000
+    incomplete = w.signrawtransactionwithwallet(raw)
+    assert incomplete["complete"] is True  # no inputs: nothing to sign
+    signed = w.signrawtransactionwithwallet(funded["hex"])
+    assert signed["complete"] is True and "errors" not in signed
+    txid = node.rpc.sendrawtransaction(signed["hex"])
+    entries = [e for e in w.listtransactions() if e["txid"] == txid]
+    assert entries and all("address" not in e for e in entries if e["vout"] == tx.vout.index(data_out))
+    assert_raises_rpc_error(-8, "Invalid parameter, unknown key: nonsense", w.fundrawtransaction, raw,
+                            {"nonsense": 1})
+    assert_raises_rpc_error(-22, "TX decode failed", w.fundrawtransaction, "00")
+
+
+def test_lockunspent_keeps_coins_from_spending(node):
+    w = _funded(node, "locker")
+    coins = w.listunspent()
+    assert len(coins) == 1
+    outpoint = {"txid": coins[0]["txid"], "vout": coins[0]["vout"]}
+    assert w.lockunspent(False, [outpoint]) is True
+    assert w.listlockunspent() == [outpoint]
+    assert_raises_rpc_error(-8, "Invalid parameter, output already locked", w.lockunspent, False, [outpoint])
+    assert_raises_rpc_error(-6, "Insufficient funds", w.sendtoaddress, w.getnewaddress(), 1)
+    assert w.lockunspent(True) is True and w.listlockunspent() == []
+    assert w.sendtoaddress(w.getnewaddress(), 1)
