@@ -13,7 +13,7 @@ from ..interfaces import (CallbackHandler, Chain, ChainNotifications, Coin, Foun
                           Node, NodeInfo, RpcCommand, WalletLoader)
 from ..primitives.serialize import DeserializationError
 from ..primitives.transaction import Transaction
-from ..rpc.util import RPCError, loads
+from ..rpc.util import RPC_IN_WARMUP, RPCError, loads
 from ..util import time as clock
 from .app import CLIENT_VERSION
 from .context import NodeContext
@@ -192,7 +192,16 @@ class NodeImpl(Node):
     # -- for the GUI: this node is running already (dashd, a dash-node the GUI attached to) ------------
 
     def app_init_main(self) -> None:
-        pass
+        """Return once the node answers RPCs (a GUI may attach while it is still starting)."""
+        while not self._node.shutdown.is_set():
+            try:
+                self._node.rpc.execute("getblockcount", [])
+                return
+            except RPCError as e:
+                if e.code != RPC_IN_WARMUP:
+                    return
+            _time.sleep(0.05)
+        raise InterfaceError("The node is shutting down", RPC_IN_WARMUP)
 
     def app_shutdown(self) -> None:
         pass  # not started by the caller: it keeps running
