@@ -4,11 +4,13 @@ The node runs exactly as in dashd (``node.app.run``); only its Init differs: the
 loader comes from the Init of a spawned ``dash-wallet -ipcfd N``, which is handed the
 node's ``Chain`` and the node's options (``GlobalArgs`` of ``Init.construct``). With
 ``-ipcbind`` the node also serves its Init to dash-wallet processes that connect.
+Spawned by dash-gui as ``dash-node -ipcfd N``, it serves the GUI (``dash_node_spawned``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import mpipc
@@ -18,7 +20,7 @@ from ..ipc import process
 from ..ipc.peer import PeerChain, QuietClient
 from ..node import app
 from ..node.context import NodeContext
-from ..util.args import ArgsError
+from ..util.args import ArgsError, ArgsManager
 from .common import parse_args
 from .node_init import NodeInit
 from .options import DASH_NODE_OPTIONS
@@ -86,6 +88,11 @@ class DashNodeInit(NodeInit):
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     mpipc.set_process_name(PROCESS_NAME)
+    if argv and (argv[0] == "-ipcfd" and len(argv) == 2 or argv[0].startswith("-ipcfd=") and len(argv) == 1):
+        from . import dash_node_spawned  # spawned by dash-gui: the GUI starts and stops the node
+        code = dash_node_spawned.run(argv, ArgsManager(DASH_NODE_OPTIONS), DashNodeInit, PROCESS_NAME)
+        sys.stdout.flush()
+        os._exit(code)  # no interpreter teardown: nothing may reach the GUI's stderr
     try:
         args = parse_args(argv, USAGE, DASH_NODE_OPTIONS, app.CLIENT_VERSION)
         if args is None:

@@ -11,12 +11,12 @@ from .echo import Echo
 from .errors import InterfaceError
 from .handler import Handler, CallbackHandler
 from .init import Init
-from .node import Node
-from .wallet import (Wallet, WalletAddress, WalletBalances, WalletInfo, WalletLoader, WalletTx, WalletTxOut)
+from .node import Node, NodeInfo
+from .wallet import (PreparedTransaction, Wallet, WalletAddress, WalletBalances, WalletInfo, WalletLoader, WalletTx, WalletTxOut)
 
 __all__ = [
     "BlockInfo", "CallbackHandler", "Chain", "ChainClient", "ChainNotifications", "Coin", "Echo", "FoundBlock",
-    "Handler", "Init", "InterfaceError", "Node", "RpcCommand", "RpcReply", "RpcRequest", "Wallet",
+    "Handler", "Init", "InterfaceError", "Node", "NodeInfo", "PreparedTransaction", "RpcCommand", "RpcReply", "RpcRequest", "Wallet",
     "WalletAddress", "WalletBalances", "WalletInfo", "WalletLoader", "WalletTx", "WalletTxOut",
 ]
 

@@ -43,6 +43,13 @@ struct WalletTx $Proxy.wrap("dashcore.interfaces.WalletTx") {
   inMempool @9 :Bool;
 }
 
+struct PreparedTransaction $Proxy.wrap("dashcore.interfaces.PreparedTransaction") {
+  tx @0 :Data;
+  txid @1 :Data;
+  amount @2 :Int64;
+  fee @3 :Int64;
+}
+
 struct WalletInfo $Proxy.wrap("dashcore.interfaces.WalletInfo") {
   name @0 :Text;
   txCount @1 :Int32;
@@ -78,6 +85,9 @@ interface Wallet $Proxy.wrap("dashcore.interfaces.Wallet") {
   remove @12 (context :Proxy.Context) -> ();
   handleUnload @13 (context :Proxy.Context, fn :Common.VoidCallback) -> (result :Handler.Handler);
   handleTransactionChanged @14 (context :Proxy.Context, fn :TransactionChangedCallback) -> (result :Handler.Handler);
+  getFeeRate @15 (context :Proxy.Context) -> (result :Int64);
+  prepareTransaction @16 (context :Proxy.Context, address :Text, amount :Int64, subtractFee :Bool)
+      -> (error :Common.InterfaceError $Proxy.exception("dashcore.interfaces.InterfaceError"), result :PreparedTransaction);
 }
 
 interface WalletLoader extends(Chain.ChainClient) $Proxy.wrap("dashcore.interfaces.WalletLoader") {

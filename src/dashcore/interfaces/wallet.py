@@ -55,6 +55,16 @@ class WalletTx:
 
 
 @dataclass
+class PreparedTransaction:
+    """A signed transaction not yet committed: what the GUI's send confirmation shows."""
+
+    tx: bytes
+    txid: bytes
+    amount: int  # duffs the recipient gets
+    fee: int
+
+
+@dataclass
 class WalletInfo:
     name: str
     tx_count: int
@@ -108,6 +118,16 @@ class Wallet(ABC):
 
     @abstractmethod
     def handle_transaction_changed(self, fn: Callable[[bytes], None]) -> Handler: ...
+
+    # -- for the GUI -------------------------------------------------------------------------------
+
+    @abstractmethod
+    def get_fee_rate(self) -> int:
+        """The fee rate this wallet pays (duffs per 1000 bytes)."""
+
+    @abstractmethod
+    def prepare_transaction(self, address: str, amount: int, subtract_fee: bool) -> PreparedTransaction:
+        """As ``create_transaction``, with the txid, the amount sent and the fee (for a confirmation)."""
 
 
 class WalletLoader(ChainClient):

@@ -52,11 +52,14 @@ def _lock_datadir(net_dir: str):
 
 
 def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_name: str,
-        name_lines: bool = False) -> int:
+        name_lines: bool = False, on_init_message: Callable[[str], None] | None = None,
+        on_ready: Callable[[NodeContext], None] | None = None) -> int:
     """Run the node until ``stop`` or a signal. Raises InitError (or ArgsError) before it is up.
 
     The Init may own other processes: if it has ``close()``, that is called once the chain
-    clients have stopped, before the chain state is closed.
+    clients have stopped, before the chain state is closed. For a GUI: ``on_init_message``
+    hears each start-up step as the RPC warm-up message changes, ``on_ready`` is called once
+    RPCs are answered; a GUI runs the node in another thread, where SIGTERM/SIGINT are its own.
     """
     datadir = args.datadir()
     net_dir = os.path.join(datadir, chainparams.NETWORK)
@@ -76,8 +79,9 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
         clock.set_mock_time(args.get_int("mocktime", 0))
 
     shutdown = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: shutdown.set())
-    signal.signal(signal.SIGINT, lambda *_: shutdown.set())
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: shutdown.set())
+        signal.signal(signal.SIGINT, lambda *_: shutdown.set())
 
     signals = ValidationSignals()
     server = None
@@ -94,6 +98,11 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
             raise InitError(str(e)) from None
         table = RpcTable()
         ctx = NodeContext(args, net_dir, chainstate, signals, table, settings, shutdown=shutdown)
+        if on_init_message is not None:
+            table.set_warmup_message = _then(table.set_warmup_message, on_init_message)  # type: ignore[method-assign]
+        if on_ready is not None:
+            node_ctx = ctx
+            table.set_ready = _then(table.set_ready, lambda: on_ready(node_ctx))  # type: ignore[method-assign]
         for module in (blockchain, control, mining, output_script, rawtransaction, rpc_net):
             for m in module.table.methods:
                 table.register(m.command(ctx))
@@ -159,6 +168,14 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
         logsetup.shutdown()
         lock.close()
     return 0
+
+
+def _then(method: Callable, tell: Callable) -> Callable:
+    """``method``, then ``tell`` with the same arguments."""
+    def method_then_tell(*args) -> None:
+        method(*args)
+        tell(*args)
+    return method_then_tell
 
 
 def _start_rpc(args: ArgsManager, table: RpcTable, cookie_path: str) -> HttpRpcServer:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time as _time
 from typing import Callable
 
+from .. import chainparams
 from ..interfaces import (CallbackHandler, Chain, ChainNotifications, Coin, FoundBlock, Handler, InterfaceError,
-                          Node, RpcCommand)
+                          Node, NodeInfo, RpcCommand, WalletLoader)
 from ..primitives.serialize import DeserializationError
 from ..primitives.transaction import Transaction
-from ..rpc.util import RPCError, loads
+from ..rpc.util import RPC_IN_WARMUP, RPCError, loads
 from ..util import time as clock
+from .app import CLIENT_VERSION
 from .context import NodeContext
 from .validation import MIN_RELAY_FEE, ValidationError
 
@@ -185,6 +188,52 @@ class NodeImpl(Node):
 
     def handle_notify_block_tip(self, fn: Callable[[int, bytes], None]) -> Handler:
         return self._node.signals.register(_TipNotifier(self._cs, fn))
+
+    # -- for the GUI: this node is running already (dashd, a dash-node the GUI attached to) ------------
+
+    def app_init_main(self) -> None:
+        """Return once the node answers RPCs (a GUI may attach while it is still starting)."""
+        while not self._node.shutdown.is_set():
+            try:
+                self._node.rpc.execute("getblockcount", [])
+                return
+            except RPCError as e:
+                if e.code != RPC_IN_WARMUP:
+                    return
+            _time.sleep(0.05)
+        raise InterfaceError("The node is shutting down", RPC_IN_WARMUP)
+
+    def app_shutdown(self) -> None:
+        pass  # not started by the caller: it keeps running
+
+    def handle_init_message(self, fn: Callable[[str], None]) -> Handler:
+        return CallbackHandler(lambda: None)  # start-up is over
+
+    def handle_show_progress(self, fn: Callable[[str, int, bool], None]) -> Handler:
+        return CallbackHandler(lambda: None)  # no long operation (reindex, rescan) reports progress yet
+
+    def handle_notify_header_tip(self, fn: Callable[[int, bytes], None]) -> Handler:
+        # Headers are accepted with their blocks here, so the best header is the tip.
+        return self.handle_notify_block_tip(fn)
+
+    def get_node_info(self) -> NodeInfo:
+        with self._cs.cs_main:
+            tip = self._cs.tip
+            ibd = self._cs.is_initial_block_download()
+            mempool = len(self._cs.mempool)
+        connman = self._node.connman
+        peers = len(connman.snapshot()) if connman is not None else 0
+        return NodeInfo(CLIENT_VERSION, chainparams.NETWORK, tip.height, tip.hash, tip.time, self._node.datadir, peers,
+                        mempool, 1.0, ibd, _START_TIME)
+
+    def wallet_loader(self) -> WalletLoader | None:
+        for client in self._node.chain_clients:
+            if hasattr(client, "get_wallets"):
+                return client
+        return None
+
+
+_START_TIME = int(_time.time())
 
 
 class _TipNotifier(ChainNotifications):

@@ -8,7 +8,7 @@ from typing import Callable
 
 from .. import address
 from ..crypto.hashes import hash160
-from ..interfaces import (CallbackHandler, Handler, InterfaceError, Wallet, WalletAddress, WalletBalances,
+from ..interfaces import (CallbackHandler, Handler, InterfaceError, PreparedTransaction, Wallet, WalletAddress, WalletBalances,
                           WalletInfo, WalletLoader, WalletTx, WalletTxOut)
 from ..primitives.serialize import DeserializationError
 from ..primitives.transaction import Transaction
@@ -101,6 +101,17 @@ class WalletImpl(Wallet):
         callbacks = self._wallet.tx_changed_callbacks
         callbacks.append(fn)
         return CallbackHandler(lambda: fn in callbacks and callbacks.remove(fn))
+
+    def get_fee_rate(self) -> int:
+        return self._wallet.chain.estimate_fee(6)
+
+    def prepare_transaction(self, address_: str, amount: int, subtract_fee: bool) -> PreparedTransaction:
+        try:
+            spk = address.to_script(address_)
+        except address.InvalidAddress as e:
+            raise InterfaceError(str(e), RPC_INVALID_ADDRESS_OR_KEY) from None
+        tx, fee = self._wallet.create_transaction([(spk, amount, subtract_fee)], self.get_fee_rate())
+        return PreparedTransaction(tx.serialize(), tx.txid, amount - fee if subtract_fee else amount, fee)
 
 
 class WalletLoaderImpl(WalletLoader):
