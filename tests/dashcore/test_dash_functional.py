@@ -96,8 +96,10 @@ def _failure_report(output: str, name: str, lines: int = 40) -> str:
     return "\n".join(kept[-lines:])
 
 
-def _run(root: str, executable: str) -> str:
+def _run(root: str, executable: str, port_min: int) -> str:
     env = dict(os.environ)
+    # The runner numbers its tests' ports from the number of tests alone: two runs at once need their own ranges.
+    env["TEST_RUNNER_PORT_MIN"] = str(port_min)
     env["PATH"] = BIN_DIR + os.pathsep + env.get("PATH", "")
     env["DASHD"] = os.path.join(BIN_DIR, executable)
     env["DASHCLI"] = os.path.join(BIN_DIR, "dash-cli")
@@ -133,9 +135,9 @@ def dash_root(tmp_path_factory):
 
 
 @pytest.mark.timeout(RUN_TIMEOUT + 120)
-@pytest.mark.parametrize("executable", ["dashd", "dash-node"])
-def test_dash_functional_suite_passes(dash_root, executable):
-    output = _run(dash_root, executable)
+@pytest.mark.parametrize("executable, port_min", [("dashd", 11000), ("dash-node", 13000)])
+def test_dash_functional_suite_passes(dash_root, executable, port_min):
+    output = _run(dash_root, executable, port_min)
     results = parse_summary(output)
     missing = [t for t in TESTS if t not in results]
     not_passed = {t: results[t] for t in TESTS if t in results and results[t] != "Passed"}
