@@ -27,7 +27,6 @@ import pytest
 BIN_DIR = os.path.dirname(sys.executable)
 
 #: Dash Core functional tests (with their arguments, as test_runner.py takes them) that must pass.
-#: (wallet_listtransactions.py --legacy-wallet, named by the issue, joins once the wallet has importaddress.)
 TESTS = [
     "feature_help.py",
     "rpc_uptime.py",
@@ -38,6 +37,7 @@ TESTS = [
     "mempool_spend_coinbase.py",
     "rpc_getchaintips.py",
     "rpc_invalidateblock.py",
+    "wallet_listtransactions.py --legacy-wallet",
     "rpc_getdescriptorinfo.py",
     "rpc_deriveaddresses.py",
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
+from ..amount import from_value
 from ..interfaces import RpcCommand, RpcReply, RpcRequest
 
 # Bitcoin's src/rpc/protocol.h
@@ -254,6 +255,14 @@ def parse_hash(value: str, name: str) -> bytes:
         return bytes.fromhex(value)[::-1]
     except ValueError:
         raise RPCError(RPC_INVALID_PARAMETER, f"{name} must be hexadecimal string (not '{value}')") from None
+
+
+def amount_arg(value) -> int:
+    """Duffs from a JSON amount, as Bitcoin's AmountFromValue (-3 with its message when it is not one)."""
+    try:
+        return from_value(value)
+    except ValueError as e:
+        raise RPCError(RPC_TYPE_ERROR, str(e)) from None
 
 
 def parse_hex(value: str, name: str) -> bytes:

@@ -85,7 +85,8 @@ def test_fund_sign_and_send_raw(node):
     w = _funded(node, "raw_funder")
     data_out = TxOut(0, bytes([script.OP_RETURN]) + script.push_data(b"\xaa"))
     to = node.wallet("raw_funder").getnewaddress()
-    raw = Transaction((), (data_out, TxOut(100_000_000, address.to_script(to)))).serialize().hex()
+    raw = node.rpc.createrawtransaction([], [{"data": "aa"}, {to: 1}])
+    assert raw == Transaction((), (data_out, TxOut(100_000_000, address.to_script(to)))).serialize().hex()
     funded = w.fundrawtransaction(raw)
     tx = Transaction.from_bytes(bytes.fromhex(funded["hex"]))
     assert len(tx.vout) == 3 and funded["changepos"] in (0, 1, 2) and funded["fee"] > 0
@@ -113,3 +114,35 @@ def test_lockunspent_keeps_coins_from_spending(node):
     assert_raises_rpc_error(-6, "Insufficient funds", w.sendtoaddress, w.getnewaddress(), 1)
     assert w.lockunspent(True) is True and w.listlockunspent() == []
     assert w.sendtoaddress(w.getnewaddress(), 1)
+
+
+def test_createrawtransaction(node):
+    to = address.from_pubkey_hash(bytes(20))
+    prev = "11" * 32
+    raw = node.rpc.createrawtransaction([{"txid": prev, "vout": 3}], {to: "0.5", "data": "00ff"}, 1000)
+    tx = Transaction.from_bytes(bytes.fromhex(raw))
+    assert (tx.locktime, len(tx.vin), tx.vin[0].prevout.n, tx.vin[0].sequence) == (1000, 1, 3, 0xFFFFFFFE)
+    assert tx.vin[0].prevout.txid == bytes.fromhex(prev)[::-1]
+    assert [o.value for o in tx.vout] == [50_000_000, 0]
+    assert tx.vout[1].script_pubkey == bytes([script.OP_RETURN]) + script.push_data(b"\x00\xff")
+    decoded = node.rpc.decoderawtransaction(raw)
+    assert decoded["vout"][0]["scriptPubKey"]["address"] == to
+    seq = Transaction.from_bytes(bytes.fromhex(
+        node.rpc.createrawtransaction([{"txid": prev, "vout": 0, "sequence": 7}], [])))
+    assert seq.vin[0].sequence == 7 and seq.locktime == 0
+
+    create = node.rpc.createrawtransaction
+    assert_raises_rpc_error(-8, "Invalid parameter, missing vout key", create, [{"txid": prev}], {})
+    assert_raises_rpc_error(-8, "Invalid parameter, vout cannot be negative", create, [{"txid": prev, "vout": -1}], {})
+    assert_raises_rpc_error(-8, "Invalid parameter, sequence number is out of range", create,
+                            [{"txid": prev, "vout": 0, "sequence": 2 ** 32}], {})
+    assert_raises_rpc_error(-8, "txid must be of length 64", create, [{"txid": "ab", "vout": 0}], {})
+    assert_raises_rpc_error(-5, "Invalid Dash address: nonsense", create, [], {"nonsense": 1})
+    assert_raises_rpc_error(-8, f"Invalid parameter, duplicated address: {to}", create, [], [{to: 1}, {to: 2}])
+    assert_raises_rpc_error(-8, "Invalid parameter, duplicate key: data", create, [], [{"data": "aa"}, {"data": "bb"}])
+    assert_raises_rpc_error(-8, "Invalid parameter, key-value pair must contain exactly one key", create, [],
+                            [{to: 1, "data": "aa"}])
+    assert_raises_rpc_error(-8, "Invalid parameter, key-value pair not an object as expected", create, [], ["x"])
+    assert_raises_rpc_error(-8, "Data must be hexadecimal string", create, [], {"data": "zz"})
+    assert_raises_rpc_error(-3, "Amount out of range", create, [], {to: -1})
+    assert_raises_rpc_error(-8, "Invalid parameter, locktime out of range", create, [], {}, 2 ** 32)

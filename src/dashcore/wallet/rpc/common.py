@@ -5,10 +5,9 @@ from __future__ import annotations
 import urllib.parse
 
 from ... import address
-from ...amount import from_value
 from ...interfaces import InterfaceError, RpcCommand, RpcReply, RpcRequest
 from ...rpc.util import (RPC_INVALID_ADDRESS_OR_KEY, RPC_TYPE_ERROR, RPC_WALLET_NOT_FOUND,
-                         RPC_WALLET_NOT_SPECIFIED, MethodTable, RPCError, dumps, loads)
+                         RPC_WALLET_NOT_SPECIFIED, MethodTable, RPCError, amount_arg, dumps, loads)
 from ..context import WalletContext
 from ..ismine import ISMINE_SPENDABLE, ISMINE_WATCH_ONLY
 from ..wallet import CWallet
@@ -59,13 +58,6 @@ def get_wallet(ctx: WalletContext, req: RpcRequest, sync: bool = True) -> CWalle
     if sync:
         wallet.block_until_synced()
     return wallet
-
-
-def amount_arg(value) -> int:
-    try:
-        return from_value(value)
-    except ValueError as e:
-        raise RPCError(RPC_TYPE_ERROR, str(e)) from None
 
 
 def send_amount(value) -> int:
