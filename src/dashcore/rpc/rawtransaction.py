@@ -12,8 +12,8 @@ from ..primitives.serialize import DeserializationError
 from ..primitives.transaction import OutPoint, Transaction, TxIn, TxOut
 from ..script import OP_RETURN, push_data
 from .blockchain import _index
-from .util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, Arg, MethodTable,
-                   RPCError, amount_arg, json_type_name, parse_hash, parse_hex)
+from .util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, Arg,
+                   MethodTable, RPCError, amount_arg, json_type_name, parse_hash, parse_hex)
 
 table = MethodTable()
 method = table.method
