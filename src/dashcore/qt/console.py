@@ -105,6 +105,7 @@ class RPCConsole(QWidget):
 
         console = QWidget()
         console.setObjectName("consoleTab")
+        self.console_tab = console
         console_layout = QVBoxLayout(console)
         top = QHBoxLayout()
         top.addWidget(QLabel("Wallet:"))
@@ -129,8 +130,21 @@ class RPCConsole(QWidget):
         self.line.installEventFilter(_HistoryKeys(self))
         console_layout.addWidget(self.line)
         self.tabs.addTab(console, "&Console")
+        self.tabs.currentChanged.connect(lambda _i: self._focus_command_line())
         QShortcut(QKeySequence("Ctrl+L"), self, self.clear)
         self.clear()
+
+    def show_tab(self, index: int) -> None:
+        """Show the window at tab ``index``; on the Console, typing goes straight to its command line."""
+        self.tabs.setCurrentIndex(index)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self._focus_command_line()
+
+    def _focus_command_line(self) -> None:
+        if self.tabs.currentWidget() is self.console_tab:
+            self.line.setFocus()
 
     # -- Information ---------------------------------------------------------------------------------------
 

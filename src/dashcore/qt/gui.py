@@ -274,10 +274,7 @@ class BitcoinGUI(QMainWindow):
         self.receive.unit.setCurrentText(unit)
 
     def show_console(self, tab: int) -> None:
-        self.console.tabs.setCurrentIndex(tab)
-        self.console.show()
-        self.console.raise_()
-        self.console.activateWindow()
+        self.console.show_tab(tab)
         self.client.refresh()
 
     def _about(self) -> None:

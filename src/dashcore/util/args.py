@@ -7,10 +7,12 @@ or ``regtest=1`` in the config file, and anything else is a start-up error.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 CHAIN = "regtest"
 DEFAULT_CONF = "dash.conf"
+_LEADING_INT = re.compile(r"\s*[-+]?\d+")
 
 
 class ArgsError(Exception):
@@ -124,10 +126,11 @@ class ArgsManager:
         value = self.get(name, "")
         if value == "":
             return default
-        try:
-            return int(value)
-        except ValueError:
-            raise ArgsError(f"Error: Invalid value for -{name}: '{value}'") from None
+        # as dashd's atoi: the leading integer counts ("-mocktime=1417716613.0" is 1417716613)
+        m = _LEADING_INT.match(value)
+        if not m:
+            raise ArgsError(f"Error: Invalid value for -{name}: '{value}'")
+        return int(m.group())
 
     def get_bool(self, name: str, default: bool = False) -> bool:
         value = self.get(name, "")
