@@ -40,7 +40,8 @@ _SHOWN = [
     Option("uacomment", "Append comment to the user agent string", "<cmt>"),
 ]
 
-# Options Dash Core's test framework and config files pass; accepted, no effect here.
+# Options Dash Core's test framework and config files pass, accepted and not listed by -help (Dash lists most only
+# with -help-debug). Most have no effect here; -maxtipage, -sysperms and -mempoolexpiry do.
 _HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "listenonion", "peertimeout",
            "upnp", "natpmp", "shrinkdebugfile", "tinyblk", "unsafesqlitesync", "connect", "listen", "addnode",
            "logsourcelocations", "loglevel", "v2transport", "createwalletbackups", "whitelist", "checkblocks",
@@ -55,7 +56,7 @@ _HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "
            "permitbaremultisig", "blockfilterindex", "coinstatsindex", "addressindex", "spentindex",
            "timestampindex", "masternodeblsprivkey", "pushversion", "rpcwaittimeout", "stopatheight",
            "stopafterblockimport", "test", "mempoolexpiry", "maxmempool", "incrementalrelayfee", "txconfirmtarget",
-           "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only"]
+           "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only", "sysperms"]
 
 # The P2P network's options (node.net), shown by the node executables; the wallet accepts them hidden.
 _NET = [Option("port", f"Listen for connections on <port> (default: {chainparams.DEFAULT_PORT})", "<port>"),

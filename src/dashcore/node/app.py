@@ -63,6 +63,8 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
     """
     datadir = args.datadir()
     net_dir = os.path.join(datadir, chainparams.NETWORK)
+    if not args.get_bool("sysperms"):
+        os.umask(0o077)  # as dashd: what the node writes is its user's alone
     if not os.path.isdir(net_dir):
         os.makedirs(os.path.join(net_dir, "wallets"))
     lock = _lock_datadir(net_dir)
@@ -77,6 +79,10 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
         log.warning("Ignoring unknown configuration value %s", key)
     if args.is_set("mocktime"):
         clock.set_mock_time(args.get_int("mocktime", 0))
+    try:
+        net.user_agent(args.get_list("uacomment"))
+    except ValueError as e:
+        raise InitError(str(e)) from None
 
     shutdown = threading.Event()
     if threading.current_thread() is threading.main_thread():
@@ -94,6 +100,8 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
         try:
             settings = Settings(os.path.join(net_dir, "settings.json"))
             chainstate = Chainstate(os.path.join(net_dir, "blocks"), os.path.join(net_dir, "chainstate"), signals)
+            chainstate.max_tip_age = args.get_int("maxtipage", chainstate.max_tip_age)
+            chainstate.mempool_expiry = args.get_int("mempoolexpiry", chainstate.mempool_expiry // 3600) * 3600
         except (SettingsError, StorageError) as e:
             raise InitError(str(e)) from None
         table = RpcTable()

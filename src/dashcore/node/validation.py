@@ -30,6 +30,8 @@ RPC_VERIFY_ALREADY_IN_CHAIN = -27
 MIN_RELAY_FEE = 1000  # duffs per 1000 bytes (Dash's DEFAULT_MIN_RELAY_TX_FEE)
 MAX_STANDARD_TX_SIZE = 100_000
 LOCKTIME_THRESHOLD = 500_000_000
+DEFAULT_MAX_TIP_AGE = 6 * 60 * 60  # Dash's regtest -maxtipage default
+DEFAULT_MEMPOOL_EXPIRY_HOURS = 336
 
 
 class ValidationError(Exception):
@@ -144,6 +146,10 @@ class Chainstate:
         self.mempool = Mempool()
         self._sequence = 0
         self._ibd_latched = False
+        #: a tip older than this (seconds, against the mock clock) keeps the node in initial block download
+        self.max_tip_age = DEFAULT_MAX_TIP_AGE
+        #: seconds a transaction may stay in the mempool (-mempoolexpiry, in hours)
+        self.mempool_expiry = DEFAULT_MEMPOOL_EXPIRY_HOURS * 60 * 60
         self._precious_sequence = -1  # preciousblock hands out -1, -2, ...: a later call wins a tie
         self._last_precious_work = 0
         self._reasons: dict[bytes, str] = {}
@@ -243,7 +249,7 @@ class Chainstate:
     def is_initial_block_download(self) -> bool:
         if self._ibd_latched:
             return False
-        if self.tip.time < clock.get_time() - 24 * 60 * 60:
+        if self.tip.time < clock.get_time() - self.max_tip_age:
             return True
         self._ibd_latched = True
         return False
@@ -547,4 +553,11 @@ class Chainstate:
         self.mempool.add(MempoolEntry(tx, fee, time, self.height()))
         if notify:
             self.signals.enqueue("transaction_added_to_mempool", tx.serialize())
+            self._expire_mempool(time - self.mempool_expiry)
         return fee
+
+    def _expire_mempool(self, cutoff: int) -> None:
+        """Drop transactions that entered before ``cutoff``, with their descendants (Bitcoin's Expire)."""
+        for txid in [t for t, e in self.mempool.entries.items() if e.time < cutoff]:
+            for e in self.mempool.remove_recursive(txid):
+                self.signals.enqueue("transaction_removed_from_mempool", e.tx.serialize(), "expiry")

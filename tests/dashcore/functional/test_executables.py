@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
 import subprocess
 import tempfile
 
@@ -58,6 +60,12 @@ def test_user_mistakes_at_start_up(executable):
         assert r.returncode == 1 and "only regtest is supported" in r.stderr
         r = run([executable, f"-datadir={d}", "-regtest", "-fakearg"])
         assert r.returncode == 1 and "Error parsing command line arguments: Invalid parameter -fakearg" in r.stderr
+        r = run([executable, f"-datadir={d}", "-regtest", "-uacomment=a:b"])
+        assert r.returncode == 1 and r.stderr == "Error: User Agent comment (a:b) contains unsafe characters.\n"
+        r = run([executable, f"-datadir={d}", "-regtest", "-uacomment=" + "a" * 256])
+        assert r.returncode == 1 and r.stderr.startswith("Error: Total length of network version string (")
+        assert "exceeds maximum length (256)" in r.stderr
+        shutil.rmtree(os.path.join(d, "regtest"))
         r = run([executable, f"-datadir={d}/missing", "-regtest"])
         assert r.returncode == 1 and "does not exist" in r.stderr
         r = run([executable, "-help"])
@@ -85,3 +93,7 @@ def test_config_file_sections_and_debug_log(fresh_node):
     first = log.splitlines()[0]
     assert first[4] == "-" and first[10] == "T" and first[19] == "." and first[26] == "Z"
     assert sorted(os.listdir(node.net_dir)) == [".lock", "banlist.json", "blocks", "chainstate", "debug.log", "wallets"]
+    # as dashd's umask 077: the data directory, wallets and log are the user's alone
+    for path, mode in ((node.net_dir, 0o700), (os.path.join(node.net_dir, "wallets"), 0o700),
+                       (os.path.join(node.net_dir, "debug.log"), 0o600)):
+        assert stat.S_IMODE(os.stat(path).st_mode) == mode, path

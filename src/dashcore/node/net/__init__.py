@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from .connman import Connman, NetError
 from .processing import PeerManager
@@ -15,9 +16,20 @@ CLIENT_NAME = "Dash Core"
 CLIENT_VERSION = "23.1.2"
 
 
+MAX_SUBVERSION_LENGTH = 256
+_SAFE_UA_COMMENT = re.compile(r"[A-Za-z0-9 .,;\-_?@]*")
+
+
 def user_agent(comments: list[str]) -> str:
-    """Our subversion (BIP14), with the -uacomment values."""
-    return f"/{CLIENT_NAME}:{CLIENT_VERSION}" + (f"({'; '.join(comments)})" if comments else "") + "/"
+    """Our subversion (BIP14), with the -uacomment values; ValueError (Dash's init error) for a bad comment."""
+    for comment in comments:
+        if not _SAFE_UA_COMMENT.fullmatch(comment):
+            raise ValueError(f"Error: User Agent comment ({comment}) contains unsafe characters.")
+    agent = f"/{CLIENT_NAME}:{CLIENT_VERSION}" + (f"({'; '.join(comments)})" if comments else "") + "/"
+    if len(agent) > MAX_SUBVERSION_LENGTH:
+        raise ValueError(f"Error: Total length of network version string ({len(agent)}) exceeds maximum length "
+                         f"({MAX_SUBVERSION_LENGTH}). Reduce the number or size of uacomments.")
+    return agent
 
 
 def start(ctx) -> Connman:
