@@ -46,6 +46,7 @@ class OverviewPage(QWidget):
         self.recent.setObjectName("recentTransactions")
         self.recent.setFrameShape(QFrame.Shape.NoFrame)
         self.recent.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.recent.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # with focus, its first row looked selected
         self.recent.setStyleSheet("QListWidget::item { padding: 6px 2px; border-bottom: 1px solid #eef1f4; }")
         recent_layout.addWidget(self.recent)
         layout.addWidget(balances, 1)

@@ -233,6 +233,7 @@ def screens(gui, folder: str | None = None) -> None:
     w.show_console(0)
     shots["information"] = w.console.grab().toImage()
     w.show_console(1)
+    assert w.console.focusWidget() is w.console.line, "typing goes to the console's command line"
     console.run("getblockchaininfo")
     shots["console"] = w.console.grab().toImage()
     for name, image in shots.items():
