@@ -56,7 +56,8 @@ _HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "
            "permitbaremultisig", "blockfilterindex", "coinstatsindex", "addressindex", "spentindex",
            "timestampindex", "masternodeblsprivkey", "pushversion", "rpcwaittimeout", "stopatheight",
            "stopafterblockimport", "test", "mempoolexpiry", "maxmempool", "incrementalrelayfee", "txconfirmtarget",
-           "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only", "sysperms"]
+           "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only", "sysperms",
+           "bantime"]
 
 # The P2P network's options (node.net), shown by the node executables; the wallet accepts them hidden.
 _NET = [Option("port", f"Listen for connections on <port> (default: {chainparams.DEFAULT_PORT})", "<port>"),
@@ -65,6 +66,7 @@ _NET = [Option("port", f"Listen for connections on <port> (default: {chainparams
         Option("connect", "Connect only to the specified node(s); -connect=0 disables automatic connections", "<ip>"),
         Option("addnode", "Add a node to connect to and attempt to keep the connection open", "<ip>"),
         Option("maxconnections", "Maintain at most <n> connections to peers (default: 125)", "<n>"),
+        Option("bantime", "Default duration (in seconds) of manually configured bans (default: 86400)", "<n>"),
         Option("peertimeout", "Seconds a peer may take to complete the version handshake (default: 60)", "<n>"),
         Option("whitelist", "Add permission flags to the peers connecting from the given IP address or subnet "
                "(noban, relay, mempool, download, ...)", "<[permissions@]IP address or network>")]

@@ -12,8 +12,8 @@ from ..node.net.banman import parse_subnet, subnet_text
 from ..node.net.connman import split_host_port
 from ..node.net.processing import mockable_now
 from ..util import time as clock
-from .util import (RPC_CLIENT_P2P_DISABLED, RPC_INVALID_PARAMETER, RPC_MISC_ERROR, Arg,
-                   MethodTable, RPCError)
+from .util import (RPC_CLIENT_P2P_DISABLED, RPC_INVALID_PARAMETER, RPC_INVALID_PARAMS, RPC_MISC_ERROR,
+                   RPC_TYPE_ERROR, Arg, MethodTable, RPCError, json_type_name)
 
 table = MethodTable()
 method = table.method
@@ -168,17 +168,22 @@ def addnode_help() -> str:
 
 
 @method("disconnectnode", "network", [Arg("address", "str", False, help="The IP address/port of the node"),
-                                      Arg("nodeid", "int", False, help="The node ID (see getpeerinfo for node IDs)")],
+                                      Arg("nodeid", "any", False, help="The node ID (see getpeerinfo for node IDs)")],
         "Immediately disconnects from the specified peer node.\n"
-        "Strictly one out of 'address' and 'nodeid' can be provided to identify the node.")
+        "Strictly one out of 'address' and 'nodeid' can be provided to identify the node.\n"
+        "To disconnect by nodeid, either set 'address' to the empty string, or call using the named 'nodeid' argument "
+        "only.")
 def disconnectnode(ctx, req, address, nodeid):
     connman = _connman(ctx)
-    if address and nodeid is None:
+    # nodeid is typed only once it is the one chosen, as Dash does: giving both is a params error first.
+    if address is not None and nodeid is None:
         peer = connman.find_by_addr(address)
     elif nodeid is not None and not address:
+        if not isinstance(nodeid, int) or isinstance(nodeid, bool):
+            raise RPCError(RPC_TYPE_ERROR, f"JSON value of type {json_type_name(nodeid)} is not of expected type number")
         peer = connman.find(nodeid)
     else:
-        raise RPCError(RPC_INVALID_PARAMETER, "Only one of address and nodeid should be provided.")
+        raise RPCError(RPC_INVALID_PARAMS, "Only one of address and nodeid should be provided.")
     if peer is None or peer.disconnect:
         raise RPCError(RPC_CLIENT_NODE_NOT_CONNECTED, "Node not found in connected nodes")
     connman.disconnect_peer(peer, "disconnectnode")

@@ -207,12 +207,26 @@ def test_silent_and_stalling_peers_do_not_stall_sync(make_node, raw_peers):
 
 
 def test_network_rpcs(make_node):
-    n0, n1 = make_node("-disablewallet"), make_node("-disablewallet")
+    n0, n1 = make_node("-disablewallet", "-bantime=1234"), make_node("-disablewallet")
     connect(n1, n0)
     n0.rpc.ping()
     assert wait_until(lambda: n0.rpc.getpeerinfo()[0]["bytessent_per_msg"]["ping"] >= 64)
     assert n0.rpc.getnettotals()["totalbytesrecv"] > 0
     assert_raises_rpc_error(-29, "Node not found", n0.rpc.disconnectnode, "127.0.0.1:1")
+    peer = n0.rpc.getpeerinfo()[0]
+    # both given is a params error even when the nodeid is not a number (Dash types it only once chosen)
+    assert_raises_rpc_error(-32602, "Only one of address and nodeid should be provided.", n0.rpc.disconnectnode,
+                            address=peer["addr"], nodeid=peer["addr"])
+    assert_raises_rpc_error(-3, "not of expected type number", n0.rpc.disconnectnode, "", "1")
+    onion = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion"
+    n0.rpc.setban(onion, "add")
+    n0.rpc.setban("10.1.1.1", "add")
+    bans = n0.rpc.listbanned()
+    assert [b["address"] for b in bans] == ["10.1.1.1/32", onion]
+    assert {b["ban_duration"] for b in bans} == {1234}
+    assert_raises_rpc_error(-23, "already banned", n0.rpc.setban, onion, "add")
+    assert_raises_rpc_error(-30, "Invalid IP/Subnet", n0.rpc.setban, onion[:-7] + "a.onion", "add")
+    n0.rpc.clearbanned()
     assert_raises_rpc_error(-24, "has not been added", n0.rpc.getaddednodeinfo, "127.0.0.1:1")
     assert n0.rpc.setnetworkactive(False) is False
     assert wait_until(lambda: n0.rpc.getconnectioncount() == 0 and n1.rpc.getconnectioncount() == 0)

@@ -7,11 +7,15 @@ recreated empty.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import ipaddress
 import json
 import logging
 import os
 import threading
+from dataclasses import dataclass
 
 from ...util import time as clock
 
@@ -20,24 +24,91 @@ log = logging.getLogger("dashcore.net")
 DEFAULT_BAN_TIME = 24 * 60 * 60
 BANLIST_VERSION = 1
 
-Subnet = ipaddress.IPv4Network | ipaddress.IPv6Network
+NET_IPV4, NET_IPV6, NET_ONION, NET_I2P = 1, 2, 3, 4  # Dash's Network enum, which orders its ban list
+
+_TORV3_PUBKEY_LEN = 32
+_TORV3_VERSION = b"\x03"
+_I2P_B32_LEN = 52
+
+
+@dataclass(frozen=True)
+class SpecialHost:
+    """A Tor v3 or I2P address: banned only as itself (such networks have no netmask)."""
+
+    network: int
+    addr: bytes  # the Tor public key, or the I2P destination hash
+
+    @property
+    def text(self) -> str:
+        if self.network == NET_ONION:
+            checksum = _torv3_checksum(self.addr)
+            return _b32(self.addr + checksum + _TORV3_VERSION) + ".onion"
+        return _b32(self.addr) + ".b32.i2p"
+
+
+Subnet = ipaddress.IPv4Network | ipaddress.IPv6Network | SpecialHost
+
+
+def _b32(data: bytes) -> str:
+    return base64.b32encode(data).decode().rstrip("=").lower()
+
+
+def _b32decode(text: str) -> bytes | None:
+    try:
+        return base64.b32decode(text + "=" * (-len(text) % 8), casefold=True)
+    except (ValueError, binascii.Error):
+        return None
+
+
+def _torv3_checksum(pubkey: bytes) -> bytes:
+    return hashlib.sha3_256(b".onion checksum" + pubkey + _TORV3_VERSION).digest()[:2]
+
+
+def parse_special(text: str) -> SpecialHost | None:
+    """A Tor v3 (with a valid checksum) or I2P (.b32.i2p) address, as Dash's CNetAddr::SetSpecial takes it."""
+    if "\0" in text:
+        return None
+    if len(text) > 6 and text.endswith(".onion"):
+        raw = _b32decode(text[:-6])
+        if raw is None or len(raw) != _TORV3_PUBKEY_LEN + 3:
+            return None
+        pubkey, checksum, version = raw[:32], raw[32:34], raw[34:]
+        if version != _TORV3_VERSION or checksum != _torv3_checksum(pubkey):
+            return None
+        return SpecialHost(NET_ONION, pubkey)
+    if len(text) == _I2P_B32_LEN + 8 and text[_I2P_B32_LEN:].lower() == ".b32.i2p":
+        raw = _b32decode(text[:_I2P_B32_LEN])
+        if raw is None or len(raw) != 32:
+            return None
+        return SpecialHost(NET_I2P, raw)
+    return None
 
 
 def parse_subnet(text: str) -> Subnet:
-    """An IP or IP/mask as a network; ValueError if it is neither."""
-    return ipaddress.ip_network(text.strip(), strict=False)
+    """An IP or IP/mask as a network, or a Tor/I2P address as itself; ValueError if it is none of these."""
+    text = text.strip()
+    special = parse_special(text)
+    if special is not None:
+        return special
+    return ipaddress.ip_network(text, strict=False)
 
 
 def subnet_text(net: Subnet) -> str:
+    if isinstance(net, SpecialHost):
+        return net.text
     return f"{net.network_address}/{net.prefixlen}"
 
 
 def _order(net: Subnet) -> tuple:
-    # IPv4 before IPv6, then by address, then the wider mask first (as Dash's CSubNet ordering)
-    return net.version, int(net.network_address), net.prefixlen
+    # Dash's CSubNet order: by network (IPv4, IPv6, Tor, I2P), then address, then the wider mask first
+    if isinstance(net, SpecialHost):
+        return net.network, net.addr, 0
+    return (NET_IPV4 if net.version == 4 else NET_IPV6), net.network_address.packed, net.prefixlen
 
 
 def host_in(host: str, net: Subnet) -> bool:
+    if isinstance(net, SpecialHost):
+        return parse_special(host) == net
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
@@ -48,8 +119,9 @@ def host_in(host: str, net: Subnet) -> bool:
 
 
 class BanMan:
-    def __init__(self, path: str | None):
+    def __init__(self, path: str | None, default_ban_time: int = DEFAULT_BAN_TIME):
         self._path = path
+        self._default_ban_time = default_ban_time
         self._lock = threading.Lock()
         self._banned: dict[Subnet, tuple[int, int]] = {}  # subnet -> (created, until)
         self._discouraged: set[str] = set()
@@ -103,7 +175,7 @@ class BanMan:
 
     def ban(self, net: Subnet, bantime: int = 0, absolute: bool = False) -> None:
         now = clock.get_time()
-        until = bantime if absolute and bantime else now + (bantime if bantime > 0 else DEFAULT_BAN_TIME)
+        until = bantime if absolute and bantime else now + (bantime if bantime > 0 else self._default_ban_time)
         with self._lock:
             self._banned[net] = (now, until)
             self._dump()

@@ -27,7 +27,7 @@ import time
 from ... import chainparams
 from ...util.args import ArgsManager
 from . import protocol
-from .banman import BanMan, Subnet, host_in, parse_subnet
+from .banman import DEFAULT_BAN_TIME, BanMan, Subnet, host_in, parse_subnet
 from .peer import IMPLICIT_PERMISSIONS, PERMISSIONS, Peer
 
 log = logging.getLogger("dashcore.net")
@@ -101,7 +101,7 @@ class Connman:
         self.lock = threading.RLock()
         self.peers: dict[int, Peer] = {}
         self.added: list[str] = list(dict.fromkeys(connect + args.get_list("addnode")))
-        self.banman = BanMan(banlist_path)
+        self.banman = BanMan(banlist_path, args.get_int("bantime", DEFAULT_BAN_TIME))
         self.network_active = True
         self.listen_addresses: list[tuple[str, int]] = []
         self.total_sent = 0
