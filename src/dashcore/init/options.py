@@ -28,6 +28,12 @@ _SHOWN = [
     Option("rpcuser", "Username for JSON-RPC connections", "<user>"),
     Option("rpcpassword", "Password for JSON-RPC connections (without it a cookie file regtest/.cookie is used)", "<pw>"),
     Option("rpcauth", "Username and HMAC-SHA-256 hashed password for JSON-RPC connections", "<userpw>"),
+    Option("rpcwhitelist", "Set a whitelist to filter incoming RPC calls for a specific user: <USERNAME>:<rpc 1>,"
+           "<rpc 2>,...", "<whitelist>"),
+    Option("rpcwhitelistdefault", "Sets default behavior for rpc whitelisting (default: 1 when any -rpcwhitelist "
+           "is set)"),
+    Option("rpccookiefile", "Location of the auth cookie. Relative paths are prefixed by the net-specific "
+           "datadir location (default: data dir)", "<loc>"),
     Option("mocktime", "Replace actual time with <n> seconds since epoch (default: 0)", "<n>"),
     Option("disablewallet", "Do not load the wallet and disable wallet RPC calls"),
     Option("wallet", "Specify wallet path to load at startup (created if missing). Can be used multiple times", "<path>"),
@@ -57,6 +63,7 @@ _HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "
            "timestampindex", "masternodeblsprivkey", "pushversion", "rpcwaittimeout", "stopatheight",
            "stopafterblockimport", "test", "mempoolexpiry", "maxmempool", "incrementalrelayfee", "txconfirmtarget",
            "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only", "sysperms",
+           "settings",
            "bantime"]
 
 # The P2P network's options (node.net), shown by the node executables; the wallet accepts them hidden.

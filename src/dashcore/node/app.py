@@ -16,15 +16,15 @@ from typing import Callable
 
 from .. import chainparams
 from ..interfaces import Init
-from ..rpc import blockchain, control, mining, net as rpc_net, output_script, rawtransaction
-from ..rpc.http import HttpRpcServer, RpcAuth, bind_addresses, write_cookie
+from ..rpc import blockchain, blockwait, control, http, mining, net as rpc_net, output_script, rawtransaction
+from ..rpc.http import HttpRpcServer
 from ..rpc.server import RpcTable
 from ..util import log as logsetup
 from ..util import time as clock
 from ..util.args import ArgsError, ArgsManager
 from . import net
 from .context import NodeContext
-from .settings import Settings, SettingsError
+from .settings import FILENAME as SETTINGS_FILE, Settings, SettingsError, settings_path
 from .signals import ValidationSignals
 from .storage import StorageError
 from .validation import Chainstate
@@ -98,7 +98,9 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
     cookie_path = os.path.join(net_dir, ".cookie")
     try:
         try:
-            settings = Settings(os.path.join(net_dir, "settings.json"))
+            settings = Settings(settings_path(args.get("settings", SETTINGS_FILE), net_dir), args.known)
+            for line in args.log_lines():
+                log.info("%s", line)
             chainstate = Chainstate(os.path.join(net_dir, "blocks"), os.path.join(net_dir, "chainstate"), signals)
             chainstate.max_tip_age = args.get_int("maxtipage", chainstate.max_tip_age)
             chainstate.mempool_expiry = args.get_int("mempoolexpiry", chainstate.mempool_expiry // 3600) * 3600
@@ -111,12 +113,12 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
         if on_ready is not None:
             node_ctx = ctx
             table.set_ready = _then(table.set_ready, lambda: on_ready(node_ctx))  # type: ignore[method-assign]
-        for module in (blockchain, control, mining, output_script, rawtransaction, rpc_net):
+        for module in (blockchain, blockwait, control, mining, output_script, rawtransaction, rpc_net):
             for m in module.table.methods:
                 table.register(m.command(ctx))
 
         if args.get_bool("server", True):
-            server = _start_rpc(args, table, cookie_path)
+            server = _start_rpc(args, table, net_dir)
         table.set_warmup_message("Loading block index...")
         try:
             chainstate.load()
@@ -186,24 +188,11 @@ def _then(method: Callable, tell: Callable) -> Callable:
     return method_then_tell
 
 
-def _start_rpc(args: ArgsManager, table: RpcTable, cookie_path: str) -> HttpRpcServer:
-    port = args.get_int("rpcport", chainparams.DEFAULT_RPC_PORT)
-    user, password = args.get("rpcuser"), args.get("rpcpassword")
-    cookie = None
-    if not password:
-        try:
-            cookie = write_cookie(cookie_path)
-        except OSError as e:
-            raise InitError(f"Error: Unable to start HTTP server. Could not write the cookie file: {e}") from None
-    auth = RpcAuth(user, password, args.get_list("rpcauth"), cookie)
-    addresses = bind_addresses(args, port)
+def _start_rpc(args: ArgsManager, table: RpcTable, net_dir: str) -> HttpRpcServer:
     try:
-        server = HttpRpcServer(table, auth, addresses)
-    except OSError as e:
-        raise InitError(f"Error: Unable to start HTTP server. See debug log for details. ({e})") from None
-    server.start()
-    log.info("HTTP RPC server listening on %s", ", ".join(f"{h}:{p}" for h, p in addresses))
-    return server
+        return http.start(args, table, net_dir, chainparams.DEFAULT_RPC_PORT)
+    except http.HttpStartError as e:
+        raise InitError(str(e)) from None
 
 
 def fatal(message: str) -> int:

@@ -6,6 +6,7 @@ or ``regtest=1`` in the config file, and anything else is a start-up error.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 CHAIN = "regtest"
 DEFAULT_CONF = "dash.conf"
 _LEADING_INT = re.compile(r"\s*[-+]?\d+")
+SENSITIVE = {"rpcpassword", "rpcauth", "masternodeblsprivkey", "sporkkey"}
 
 
 class ArgsError(Exception):
@@ -38,6 +40,7 @@ class ArgsManager:
         self.positional: list[str] = []
         self.unknown_config: list[str] = []
         self.config_path = ""
+        self._log_lines: list[str] = []  # as dashd logs its options at start
 
     # -- parsing ---------------------------------------------------------------------------
 
@@ -54,8 +57,10 @@ class ArgsManager:
             has_value = "=" in body
             if name in ("h", "?"):
                 name = "help"
+            negated = name not in self._options
             name, value = self._interpret(name, value, has_value, lambda n: f"Invalid parameter -{n}")
             self._cmdline.setdefault(name, []).append(value)
+            self._log_lines.append(f"Command-line arg: {name}={self._shown(name, value, negated)}")
 
     def _interpret(self, name: str, value: str, has_value: bool, err) -> tuple[str, str]:
         if name.startswith("regtest.") and name != "regtest.":
@@ -106,6 +111,24 @@ class ArgsManager:
             value = ("0" if value != "0" else "1") if base != key else value
             target = self._config_section if section else self._config
             target.setdefault(base, []).append(value)
+            self._log_lines.append(f"Config file arg: {f'[{section}] ' if section else ''}{base}="
+                                   f"{self._shown(base, value, base != key)}")
+
+    def _shown(self, name: str, value: str, negated: bool) -> str:
+        """A value as dashd's option log writes it: JSON, ``false`` for -noX, hidden for secrets."""
+        if name in SENSITIVE:
+            return "****"
+        if negated:
+            return "false" if value == "0" else "true"
+        return json.dumps(value, ensure_ascii=False)
+
+    def log_lines(self) -> list[str]:
+        """``Config file arg: ...`` and ``Command-line arg: ...``, one line per value given."""
+        config = [line for line in self._log_lines if line.startswith("Config")]
+        return config + [line for line in self._log_lines if not line.startswith("Config")]
+
+    def known(self, name: str) -> bool:
+        return name in self._options
 
     # -- queries ---------------------------------------------------------------------------
 

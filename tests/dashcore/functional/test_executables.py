@@ -92,8 +92,43 @@ def test_config_file_sections_and_debug_log(fresh_node):
     assert "Ignoring unknown configuration value someunknownkey" in log
     first = log.splitlines()[0]
     assert first[4] == "-" and first[10] == "T" and first[19] == "." and first[26] == "Z"
-    assert sorted(os.listdir(node.net_dir)) == [".lock", "banlist.json", "blocks", "chainstate", "debug.log", "wallets"]
+    assert sorted(os.listdir(node.net_dir)) == [".lock", "banlist.json", "blocks", "chainstate", "debug.log",
+                                               "settings.json", "wallets"]
     # as dashd's umask 077: the data directory, wallets and log are the user's alone
     for path, mode in ((node.net_dir, 0o700), (os.path.join(node.net_dir, "wallets"), 0o700),
                        (os.path.join(node.net_dir, "debug.log"), 0o600)):
         assert stat.S_IMODE(os.stat(path).st_mode) == mode, path
+
+
+def test_settings_file(fresh_node):
+    node = fresh_node
+    settings = os.path.join(node.net_dir, "settings.json")
+    node.start()
+    node.stop()
+    with open(settings) as f:
+        assert json.load(f) == {}  # written at start, as dashd does
+    with open(settings, "w") as f:
+        json.dump({"wallet": [], "nosuch": [6, 7]}, f)
+    node.start()
+    node.stop()
+    with open(os.path.join(node.net_dir, "debug.log")) as f:
+        log = f.read()
+    assert "Ignoring unknown rw_settings value nosuch" in log and "Ignoring unknown rw_settings value wallet" not in log
+    assert "Setting file arg: nosuch = [6,7]" in log
+    assert f'Command-line arg: datadir="{node.datadir}"' in log and "Config file arg: [regtest] rpcport=" in log
+
+    for text, error in (("not json", f"Unable to parse settings file {settings}"),
+                        ('"string"', f'Found non-object value "string" in settings file {settings}'),
+                        ('{"a": 1, "a": 2}', f"Found duplicate key a in settings file {settings}")):
+        with open(settings, "w") as f:
+            f.write(text)
+        r = run(node.args([]))
+        assert r.returncode == 1 and r.stderr == f"Error: Failed loading settings file:\n- {error}\n"
+    node.start(["-nosettings", "-rpcauth=x:y$z"])  # off: the broken file is neither read nor rewritten
+    node.rpc.createwallet("w", False, False, "", False, False, True)  # load_on_startup: cannot be saved
+    node.stop()
+    with open(settings) as f:
+        assert f.read() == '{"a": 1, "a": 2}'
+    with open(os.path.join(node.net_dir, "debug.log")) as f:
+        log = f.read()
+    assert "Command-line arg: settings=false" in log and "Command-line arg: rpcauth=****" in log
