@@ -141,3 +141,8 @@ def test_version_without_dash_fields_or_relay_decodes():
 def test_frame_refuses_long_commands():
     with pytest.raises(ValueError):
         p.frame("x" * 13)
+
+
+def test_long_locators_decode_for_the_node_to_judge():
+    msg = p.GetHeaders([b"\x11" * 32] * (p.MAX_LOCATOR_SIZE + 1))
+    assert p.GetHeaders.decode(msg.serialize()) == msg

@@ -491,7 +491,17 @@ class PeerManager:
             elif item.type == p.MSG_BLOCK and self.in_flight.get(item.hash) == peer.id:
                 self._release_block(item.hash)
 
+    def _locator_too_long(self, peer: Peer, msg: p.GetHeaders) -> bool:
+        if len(msg.locator) <= p.MAX_LOCATOR_SIZE:
+            return False
+        log.debug("%s locator size %d > %d, disconnect peer=%d", msg.command, len(msg.locator), p.MAX_LOCATOR_SIZE,
+                  peer.id)
+        self.connman.disconnect_peer(peer, "locator too long")
+        return True
+
     def _on_getheaders(self, peer: Peer, msg: p.GetHeaders) -> None:
+        if self._locator_too_long(peer, msg):
+            return
         with self.cs.cs_main:
             if self.cs.is_initial_block_download() and not peer.has_permission("download"):
                 log.debug("ignoring getheaders from peer=%d because node is in initial block download", peer.id)
@@ -513,6 +523,8 @@ class PeerManager:
         self.send(peer, p.Headers([idx.header for idx in found]))
 
     def _on_getblocks(self, peer: Peer, msg: p.GetBlocks) -> None:
+        if self._locator_too_long(peer, msg):
+            return
         with self.cs.cs_main:
             fork = self._find_fork(msg.locator)
             items = []

@@ -394,7 +394,8 @@ class GetHeaders(Message):
     @classmethod
     def read(cls, r: Reader) -> "GetHeaders":
         version = r.u32()
-        locator = _read_list(r, MAX_LOCATOR_SIZE, cls.command, lambda r: r.read(32))
+        # not limited here: a locator longer than MAX_LOCATOR_SIZE decodes, and the node disconnects its sender
+        locator = [r.read(32) for _ in range(r.compact_size())]
         return cls(locator, r.read(32), version)
 
 
