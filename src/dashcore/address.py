@@ -10,7 +10,11 @@ SCRIPT_PREFIX = 19
 
 
 class InvalidAddress(ValueError):
-    """Not a valid regtest address."""
+    """Not a valid regtest address; ``reason`` is Dash's text for why (DecodeDestination's error)."""
+
+    def __init__(self, message: str, reason: str = "Invalid address format"):
+        super().__init__(message)
+        self.reason = reason
 
 
 def from_pubkey_hash(h: bytes) -> str:
@@ -33,7 +37,8 @@ def to_script(address: str) -> bytes:
         return script.p2pkh(raw[1:])
     if len(raw) == 21 and raw[0] == SCRIPT_PREFIX:
         return script.p2sh(raw[1:])
-    raise InvalidAddress(f"Invalid Dash address: {address}")
+    raise InvalidAddress(f"Invalid Dash address: {address}",
+                         "Invalid prefix for Base58-encoded address" if len(raw) <= 21 else "Invalid address format")
 
 
 def from_script(script_pubkey: bytes) -> str | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 from .. import address
 from ..util import time as clock
 from .util import RPC_INVALID_PARAMETER, Arg, MethodTable, RPCError, loads
@@ -44,7 +47,16 @@ def help_(ctx, req, command):
 @method("stop", "control", [Arg("wait", "int", False, hidden=True)], "Request a graceful shutdown of Dash Core.")
 def stop(ctx, req, wait):
     ctx.shutdown.set()
+    if wait is not None:
+        # The reply waits (tests use it to show that shutdown lets calls in progress finish).
+        time.sleep(max(wait, 0) / 1000)
     return "Dash Core server stopping"
+
+
+@method("getrpcinfo", "control", description="Returns details of the RPC server.")
+def getrpcinfo(ctx, req):
+    active = [{"method": name, "duration": int(seconds * 1_000_000)} for name, seconds in ctx.rpc.active_commands()]
+    return {"active_commands": active, "logpath": os.path.join(ctx.datadir, "debug.log")}
 
 
 @method("uptime", "control", description="Returns the total uptime of the server.")
@@ -116,6 +128,6 @@ def mockscheduler(ctx, req, delta_time):
 def validateaddress(ctx, req, addr):
     try:
         spk = address.to_script(addr)
-    except address.InvalidAddress:
-        return {"isvalid": False}
+    except address.InvalidAddress as e:
+        return {"isvalid": False, "error": e.reason}
     return {"isvalid": True, "address": addr, "scriptPubKey": spk.hex(), "isscript": spk[0] == 0xA9}

@@ -8,6 +8,7 @@ import os
 from decimal import Decimal
 
 from dashcore import address, script
+from dashcore.crypto import base58
 from dashcore.crypto.keys import PrivateKey
 from dashcore.primitives.transaction import OutPoint, Transaction, TxIn, TxOut
 
@@ -96,6 +97,13 @@ def test_bad_input(node):
     assert_raises_rpc_error(-18, "Requested wallet does not exist or is not loaded", node.wallet("nope").getbalance)
     assert_raises_rpc_error(-5, "Invalid or non-wallet transaction id", w.gettransaction, "11" * 32)
     assert_raises_rpc_error(-8, "txid must be of length 64", w.gettransaction, "11")
+    # DecodeDestination's reasons: a good checksum with a mainnet prefix, and no address at all
+    mainnet = base58.encode_check(bytes([76]) + bytes(20))
+    assert rpc.validateaddress(mainnet) == {"isvalid": False, "error": "Invalid prefix for Base58-encoded address"}
+    assert rpc.validateaddress("asfah14i8fajz0123f") == {"isvalid": False, "error": "Invalid address format"}
+    assert "error" not in rpc.validateaddress(w.getnewaddress())
+    assert_raises_rpc_error(-5, "Invalid prefix for Base58-encoded address", w.getaddressinfo, mainnet)
+    assert_raises_rpc_error(-5, "Invalid address format", w.getaddressinfo, "asfah14i8fajz0123f")
 
 
 def test_multiwallet(node):

@@ -91,8 +91,8 @@ def getaddressinfo(ctx, req, addr):
     w = get_wallet(ctx, req, sync=False)
     try:
         spk = address.to_script(addr)
-    except address.InvalidAddress:
-        raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Invalid address") from None
+    except address.InvalidAddress as e:
+        raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, e.reason) from None
     with w.lock:
         mine = w.is_mine(spk)
         kind, sol = solve(spk)
