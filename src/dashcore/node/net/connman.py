@@ -22,9 +22,9 @@ import os
 import selectors
 import socket
 import threading
-import time
 
 from ... import chainparams
+from ...util import time as clock
 from ...util.args import ArgsManager
 from . import protocol
 from .banman import DEFAULT_BAN_TIME, BanMan, Subnet, host_in, parse_subnet
@@ -34,6 +34,7 @@ log = logging.getLogger("dashcore.net")
 
 DEFAULT_MAX_CONNECTIONS = 125
 DEFAULT_PEER_TIMEOUT = 60
+TIMEOUT_INTERVAL = 20 * 60  # seconds without sending or receiving after which a peer is dropped
 RECEIVE_FLOOD_SIZE = 5_000_000  # bytes of queued messages after which we stop reading a peer
 SEND_BUFFER_SIZE = 1_000_000  # bytes queued to send after which we stop answering getdata
 CONNECT_TIMEOUT = 5.0
@@ -91,7 +92,9 @@ class Connman:
         self.user_agent = user_agent
         self.port = args.get_int("port", chainparams.DEFAULT_PORT)
         self.max_connections = max(args.get_int("maxconnections", DEFAULT_MAX_CONNECTIONS), 0)
-        self.peer_timeout = max(args.get_int("peertimeout", DEFAULT_PEER_TIMEOUT), 1)
+        self.peer_timeout = args.get_int("peertimeout", DEFAULT_PEER_TIMEOUT)
+        if self.peer_timeout <= 0:
+            raise NetError("Error: peertimeout must be a positive integer.")
         self.whitelist = Whitelist(args.get_list("whitelist"))
         connect = [c for c in args.get_list("connect") if c not in ("", "0")]
         self.connect_only = args.is_set("connect")  # -connect (even =0): no automatic outbound
@@ -216,7 +219,10 @@ class Connman:
             peer = Peer(self._next_id - 1, sock, host, port, inbound, conn_type, self.whitelist.permissions(host),
                         bind)
             self.peers[peer.id] = peer
-        log.debug("Added connection %r", peer)
+        if inbound:
+            log.debug("Added connection peer=%d", peer.id)
+        else:
+            log.debug("Added connection to %s peer=%d", peer.addr, peer.id)
         if not inbound:
             self.manager.initialize_outbound(peer)
         self.wake()
@@ -282,7 +288,7 @@ class Connman:
             del peer.send_buf[:n]
             peer.bytes_sent += n
             self.total_sent += n
-            peer.last_send = int(time.time())
+            peer.last_send = clock.get_time()
 
     def send_paused(self, peer: Peer) -> bool:
         return len(peer.send_buf) > SEND_BUFFER_SIZE
@@ -307,7 +313,6 @@ class Connman:
 
     def _run_net(self) -> None:
         registered: dict[int, int] = {}  # peer id -> events
-        last_timeouts = 0.0
         while not self.stopping:
             for peer in self.snapshot():
                 if peer.disconnect:
@@ -353,10 +358,7 @@ class Connman:
                     if mask & selectors.EVENT_WRITE and not peer.disconnect:
                         with peer.send_lock:
                             self._flush(peer)
-            now = time.monotonic()
-            if now - last_timeouts >= 1:
-                last_timeouts = now
-                self._check_timeouts(now)
+            self._check_timeouts(clock.get_time())
         for peer in self.snapshot():
             self._remove(peer, registered)
 
@@ -429,8 +431,7 @@ class Connman:
             return
         peer.bytes_recv += len(data)
         self.total_recv += len(data)
-        peer.last_recv = int(time.time())
-        peer.last_recv_mono = time.monotonic()
+        peer.last_recv = clock.get_time()
         try:
             messages = peer.reader.feed(data)
         except protocol.ProtocolError as e:
@@ -452,16 +453,30 @@ class Connman:
                 peer.recv_queue_bytes += m.wire_size
         self.manager.wake()
 
-    def _check_timeouts(self, now: float) -> None:
+    def _check_timeouts(self, now: int) -> None:
         for peer in self.snapshot():
-            if peer.disconnect:
-                continue
-            if not peer.handshake_done and now - peer.connected_mono > self.peer_timeout:
-                log.info("version handshake timeout, disconnecting %r", peer)
-                self.disconnect_peer(peer)
-            elif now - peer.last_recv_mono > max(self.peer_timeout, 20 * 60):
-                log.info("socket receive timeout, disconnecting %r", peer)
-                self.disconnect_peer(peer)
+            if not peer.disconnect and self._inactive(peer, now):
+                self.disconnect_peer(peer, "inactive")
+
+    def _inactive(self, peer: Peer, now: int) -> bool:
+        """Dash's inactivity check, on the node's (mock) clock: only once -peertimeout has passed since connecting
+        (the functional tests set it huge, so that jumps in mock time drop no one)."""
+        if peer.connected_at + self.peer_timeout >= now:
+            return False
+        if not peer.last_recv or not peer.last_send:
+            log.debug("socket no message in first %d seconds, %d %d peer=%d", self.peer_timeout,
+                      peer.last_recv != 0, peer.last_send != 0, peer.id)
+            return True
+        if now > peer.last_send + TIMEOUT_INTERVAL:
+            log.debug("socket sending timeout: %ds peer=%d", now - peer.last_send, peer.id)
+            return True
+        if now > peer.last_recv + TIMEOUT_INTERVAL:
+            log.debug("socket receive timeout: %ds peer=%d", now - peer.last_recv, peer.id)
+            return True
+        if not peer.handshake_done:
+            log.debug("version handshake timeout peer=%d", peer.id)
+            return True
+        return False
 
     # -- added nodes ------------------------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ import collections
 import ipaddress
 import socket
 import threading
-import time
 
+from ...util import time as clock
 from . import protocol
 
 #: Permissions a -whitelist entry can give (Bitcoin's NetPermissionFlags names).
@@ -48,8 +48,7 @@ class Peer:
         self.conn_type = conn_type  # "inbound", "manual", "outbound-full-relay"
         self.permissions = permissions
         self.bind = bind
-        self.connected_at = time.time()
-        self.connected_mono = time.monotonic()
+        self.connected_at = clock.get_time()  # the node's clock: mock time moves it, as the inactivity check expects
 
         # network thread
         self.reader = protocol.MessageReader()
@@ -64,7 +63,6 @@ class Peer:
         self.bytes_recv_per_msg: dict[str, int] = collections.defaultdict(int)
         self.last_send = 0
         self.last_recv = 0
-        self.last_recv_mono = time.monotonic()
 
         # handshake
         self.our_nonce = 0
