@@ -201,3 +201,25 @@ def test_reorg_with_invalidateblock(node):
     rpc.generatetoaddress(1, other)
     assert rpc.getrawmempool() == [] and to.getbalance() == 5
     assert to.gettransaction(txid)["confirmations"] == 1
+
+
+def test_sign_and_verify_message(node):
+    rpc = node.rpc
+    rpc.createwallet("signer")
+    w = node.wallet("signer")
+    addr, other = w.getnewaddress(), w.getnewaddress()
+    signature = w.signmessage(addr, "hello")
+    assert rpc.verifymessage(addr, signature, "hello") is True
+    assert rpc.verifymessage(addr, signature, "hello!") is False
+    assert rpc.verifymessage(other, signature, "hello") is False
+    wif = w.dumpprivkey(addr)
+    assert rpc.signmessagewithprivkey(wif, "hello") == signature  # deterministic (RFC 6979)
+    p2sh = address.from_script_hash(b"\x01" * 20)
+    assert_raises_rpc_error(-3, "Address does not refer to key", rpc.verifymessage, p2sh, signature, "hello")
+    assert_raises_rpc_error(-3, "Address does not refer to key", w.signmessage, p2sh, "hello")
+    assert_raises_rpc_error(-5, "Invalid address", rpc.verifymessage, "nonsense", signature, "hello")
+    assert_raises_rpc_error(-5, "Invalid address", w.signmessage, "nonsense", "hello")
+    assert_raises_rpc_error(-3, "Malformed base64 encoding", rpc.verifymessage, addr, "not base64!", "hello")
+    assert_raises_rpc_error(-5, "Invalid private key", rpc.signmessagewithprivkey, "nonsense", "hello")
+    assert_raises_rpc_error(-4, "Private key not available", w.signmessage,
+                            address.from_pubkey_hash(b"\x02" * 20), "hello")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ... import address
+from ...crypto import message
 from ...rpc.util import RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, Arg, RPCError
 from ..ismine import ISMINE_SPENDABLE, ISMINE_WATCH_ONLY, solve
 from .common import check_unlocked, get_wallet, label_arg, method, script_of
@@ -131,4 +132,24 @@ def dumpprivkey(ctx, req, addr):
         if key is None:
             raise RPCError(-4, f"Private key for address {addr} is not known")
         return key.to_wif()
+
+
+@method("signmessage", "wallet", [Arg("address", "str", help="The Dash address to use for the private key"),
+                                  Arg("message", "str", help="The message to create a signature of")],
+        "Sign a message with the private key of an address.")
+def signmessage(ctx, req, addr, text):
+    w = get_wallet(ctx, req, sync=False)
+    try:
+        spk = address.to_script(addr)
+    except address.InvalidAddress:
+        raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Invalid address") from None
+    check_unlocked(w)
+    with w.lock:
+        kind, sol = solve(spk)
+        if kind != "pubkeyhash":
+            raise RPCError(-3, "Address does not refer to key")
+        key = w.private_key(sol[0])
+    if key is None:
+        raise RPCError(-4, "Private key not available")
+    return message.sign(key.secret, True, text)
 
