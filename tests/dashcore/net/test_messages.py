@@ -30,3 +30,33 @@ def test_a_locator_longer_than_101_hashes_disconnects_and_101_are_answered(make_
             answer = fair.wait_for("inv")
             assert [i.hash for i in answer.items] == [hashes[2]]
     n0.stop()
+
+
+def test_sendaddrv2_is_negotiated_between_version_and_verack(make_node, raw_peers):
+    n0 = make_node("-disablewallet")
+    teller = raw_peers(n0)
+    teller.handshake()
+    teller.send(p.Addr([p.TimedAddress(1_700_000_000, p.NetAddress(1, "10.1.2.3", 9999))]))
+    teller.sync_with_ping()
+
+    v2 = raw_peers(n0)
+    v2.send(p.Version(p.PROTOCOL_VERSION, p.NODE_NETWORK, 0, p.NetAddress(), p.NetAddress(), 5, "/raw-peer:0.1/",
+                      0, True))
+    v2.wait_for("verack")
+    commands = [m.command for m in v2.received]
+    assert commands.index("version") < commands.index("sendaddrv2") < commands.index("verack")
+    v2.send(p.Ping(1))  # before our verack: not answered, and nothing else leaks
+    v2.send(p.GetAddr())
+    v2.send(p.SendAddrV2())
+    v2.send(p.Verack())
+    v2.sync_with_ping()
+    assert [m.command for m in v2.received].count("pong") == 1
+    v2.send(p.GetAddr())
+    answer = v2.wait_for("addrv2")
+    assert [(a.address.host, a.address.port) for a in answer.addresses] == [("10.1.2.3", 9999)]
+
+    late = raw_peers(n0)
+    late.handshake()
+    late.send(p.SendAddrV2())  # after verack: Dash disconnects
+    assert late.wait_for_disconnect()
+    n0.stop()

@@ -21,6 +21,9 @@ SAMPLES = [
     p.Ping(0xDEADBEEF), p.Pong(2**64 - 1),
     p.Addr([p.TimedAddress(1_700_000_000, p.NetAddress(1, "10.1.2.3", 8333)),
             p.TimedAddress(5, p.NetAddress(0, "2001:db8::1", 1))]),
+    p.AddrV2([p.TimedAddress(1_700_000_000, p.NetAddress(1 << 40, "10.1.2.3", 8333)),
+              p.TimedAddress(5, p.NetAddress(0, "2001:db8::1", 1))]),
+    p.SendAddrV2(),
     p.InvMessage([p.Inv(p.MSG_TX, b"\x01" * 32), p.Inv(p.MSG_BLOCK, b"\x02" * 32)]),
     p.GetData([p.Inv(p.MSG_BLOCK, GENESIS.hash)]),
     p.NotFound([p.Inv(p.MSG_TX, b"\x03" * 32)]),
@@ -146,3 +149,23 @@ def test_frame_refuses_long_commands():
 def test_long_locators_decode_for_the_node_to_judge():
     msg = p.GetHeaders([b"\x11" * 32] * (p.MAX_LOCATOR_SIZE + 1))
     assert p.GetHeaders.decode(msg.serialize()) == msg
+
+
+def _addrv2_entry(network: int, raw: bytes, port: int = 9999) -> bytes:
+    return struct.pack("<I", 7) + p.compact_size(1) + bytes([network]) + p.compact_size(len(raw)) + raw \
+        + struct.pack(">H", port)
+
+
+def test_addrv2_keeps_ip_addresses_and_skips_other_networks():
+    payload = p.compact_size(3) + _addrv2_entry(1, bytes([1, 2, 3, 4])) + _addrv2_entry(4, b"\x01" * 32) \
+        + _addrv2_entry(2, bytes(15) + b"\x01")
+    msg = p.AddrV2.decode(payload)
+    assert [(a.address.host, a.address.port, a.address.services) for a in msg.addresses] == [
+        ("1.2.3.4", 9999, 1), ("::1", 9999, 1)]
+
+
+@pytest.mark.parametrize("entry", [_addrv2_entry(1, bytes(5)), _addrv2_entry(4, bytes(31)),
+                                   _addrv2_entry(9, bytes(p.MAX_ADDRV2_SIZE + 1))], ids=["ipv4", "tor", "too-long"])
+def test_addrv2_with_a_wrong_address_size_is_a_message_error(entry):
+    with pytest.raises(p.MessageError):
+        p.AddrV2.decode(p.compact_size(1) + entry)

@@ -96,6 +96,7 @@ class Peer:
         self.hash_continue: bytes | None = None
         self.getdata_backlog: list = []
         self.getaddr_answered = False
+        self.wants_addrv2 = False  # it sent sendaddrv2: addresses go to it as addrv2
         self.misbehavior = 0
         self.last_block_time = 0
         self.last_tx_time = 0

@@ -306,6 +306,9 @@ class PeerManager:
         if msg.command == "verack":
             self._on_verack(peer)
             return
+        if msg.command == "sendaddrv2":
+            self._on_sendaddrv2(peer)
+            return
         if not peer.handshake_done:
             log.debug('Unsupported message "%s" prior to verack from peer=%d', msg.command, peer.id)
             return
@@ -356,6 +359,8 @@ class PeerManager:
         peer.got_version = True
         if peer.inbound:
             self._send_version(peer)
+        if min(peer.version, p.PROTOCOL_VERSION) >= p.ADDRV2_PROTO_VERSION:
+            self.send(peer, p.SendAddrV2())  # BIP155, between version and verack
         self.send(peer, p.Verack())
         if not peer.inbound:
             self.send(peer, p.GetAddr())
@@ -369,6 +374,15 @@ class PeerManager:
         if peer.version >= SENDHEADERS_VERSION:
             self.send(peer, p.SendHeaders())
         self._send_getheaders(peer, back_one=True)
+
+    def _on_sendaddrv2(self, peer: Peer) -> None:
+        if min(peer.version, p.PROTOCOL_VERSION) < p.ADDRV2_PROTO_VERSION:
+            return
+        if peer.handshake_done:
+            log.debug("sendaddrv2 received after verack from peer=%d; disconnecting", peer.id)
+            self.connman.disconnect_peer(peer, "sendaddrv2 after verack")
+            return
+        peer.wants_addrv2 = True
 
     def _on_ping(self, peer: Peer, msg: p.Ping) -> None:
         self.send(peer, p.Pong(msg.nonce))
@@ -407,7 +421,8 @@ class PeerManager:
         peer.getaddr_answered = True
         addrs = [a for (h, port), a in self.addresses.items() if (h, port) != (peer.host, peer.port)]
         if addrs:
-            self.send(peer, p.Addr(random.sample(addrs, min(len(addrs), p.MAX_ADDR_TO_SEND))))
+            sample = random.sample(addrs, min(len(addrs), p.MAX_ADDR_TO_SEND))
+            self.send(peer, p.AddrV2(sample) if peer.wants_addrv2 else p.Addr(sample))
 
     def _on_addr(self, peer: Peer, msg: p.Addr) -> None:
         for a in msg.addresses:
@@ -416,6 +431,8 @@ class PeerManager:
                 continue
             self.addresses[key] = a
         peer.addr_processed += len(msg.addresses)
+
+    _on_addrv2 = _on_addr
 
     def _on_sendheaders(self, peer: Peer, msg) -> None:
         peer.prefer_headers = True

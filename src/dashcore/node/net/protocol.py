@@ -27,6 +27,7 @@ MAX_MESSAGE_SIZE = 3 * 1024 * 1024  # Dash's MAX_PROTOCOL_MESSAGE_LENGTH
 
 PROTOCOL_VERSION = 70240
 MIN_PEER_PROTO_VERSION = 70215
+ADDRV2_PROTO_VERSION = 70223  # from here on sendaddrv2 is sent, and addrv2 understood
 NODE_NETWORK = 1
 NODE_BLOOM = 1 << 2
 NODE_NETWORK_LIMITED = 1 << 10
@@ -199,6 +200,47 @@ class TimedAddress:
         return cls(r.u32(), NetAddress.read(r))
 
 
+#: BIP155 network ids and their address sizes; addresses of networks other than IPv4/IPv6 are read and skipped.
+BIP155_IPV4, BIP155_IPV6 = 1, 2
+_BIP155_SIZES = {BIP155_IPV4: 4, BIP155_IPV6: 16, 3: 10, 4: 32, 5: 32, 6: 16}
+MAX_ADDRV2_SIZE = 512
+
+
+def _read_compact_unchecked(r: Reader) -> int:
+    """A compact size without the size-of-a-list check (BIP155's service bits may use all 64)."""
+    first = r.u8()
+    if first < 253:
+        return first
+    size = {253: 2, 254: 4, 255: 8}[first]
+    return int.from_bytes(r.read(size), "little")
+
+
+def _read_addrv2(r: Reader) -> TimedAddress | None:
+    when = r.u32()
+    services = _read_compact_unchecked(r)
+    network = r.u8()
+    size = r.compact_size()
+    if size > MAX_ADDRV2_SIZE:
+        raise MessageError(f"Address too long: {size} > {MAX_ADDRV2_SIZE}")
+    raw = r.read(size)
+    port = struct.unpack(">H", r.read(2))[0]
+    expected = _BIP155_SIZES.get(network)
+    if expected is not None and size != expected:
+        raise MessageError(f"BIP155 network {network} address with length {size} (should be {expected})")
+    if network == BIP155_IPV4:
+        return TimedAddress(when, NetAddress(services, str(ipaddress.IPv4Address(raw)), port))
+    if network == BIP155_IPV6:
+        return TimedAddress(when, NetAddress(services, ip_from_bytes(raw), port))
+    return None
+
+
+def _addrv2_bytes(a: TimedAddress) -> bytes:
+    ip = ipaddress.ip_address(a.address.host)
+    network = BIP155_IPV4 if ip.version == 4 else BIP155_IPV6
+    return (struct.pack("<I", a.time) + compact_size(a.address.services) + bytes([network])
+            + compact_size(len(ip.packed)) + ip.packed + struct.pack(">H", a.address.port))
+
+
 @dataclass(frozen=True)
 class Inv:
     type: int
@@ -355,6 +397,27 @@ class Addr(Message):
     @classmethod
     def read(cls, r: Reader) -> "Addr":
         return cls(_read_list(r, MAX_ADDR_TO_SEND, "addr", TimedAddress.read))
+
+
+@dataclass
+class AddrV2(Message):
+    """BIP155 addresses; only the IPv4 and IPv6 ones are kept (this node reaches no other network)."""
+
+    command: ClassVar[str] = "addrv2"
+    addresses: list[TimedAddress] = field(default_factory=list)
+
+    def serialize(self) -> bytes:
+        return compact_size(len(self.addresses)) + b"".join(_addrv2_bytes(a) for a in self.addresses)
+
+    @classmethod
+    def read(cls, r: Reader) -> "AddrV2":
+        entries = _read_list(r, MAX_ADDR_TO_SEND, "addrv2", _read_addrv2)
+        return cls([a for a in entries if a is not None])
+
+
+@dataclass
+class SendAddrV2(Message):
+    command: ClassVar[str] = "sendaddrv2"
 
 
 @dataclass
