@@ -82,7 +82,7 @@ def getblockheader(ctx, req, blockhash, verbose):
         return header_json(ctx, idx)
 
 
-@method("getblock", "blockchain", [Arg("blockhash", "str"), Arg("verbosity", "any", False, 1)],
+@method("getblock", "blockchain", [Arg("blockhash", "str"), Arg("verbosity|verbose", "any", False, 1)],
         "If verbosity is 0, returns a string that is serialized, hex-encoded data for block 'hash'.\n"
         "If verbosity is 1, returns an Object with information about block <hash>.\n"
         "If verbosity is 2, returns an Object with information about block <hash> and information about each transaction.")

@@ -41,7 +41,7 @@ def help_(ctx, req, command):
     c = ctx.rpc.find(command)
     if c is None:
         return f"help: unknown command: {command}"
-    return c.help.rstrip("\n")
+    return c.help  # as dashd: the help text itself, with its final newline
 
 
 @method("stop", "control", [Arg("wait", "int", False, hidden=True)], "Request a graceful shutdown of Dash Core.")

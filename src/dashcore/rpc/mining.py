@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
-from .. import address
+from .. import address, descriptor
 from ..node import miner
 from ..node.validation import ValidationError
 from ..primitives.block import Block
 from ..primitives.serialize import DeserializationError
 from .rawtransaction import decode_tx
-from .util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_MISC_ERROR, RPC_VERIFY_ERROR, Arg,
-                   MethodTable, RPCError, parse_hex)
+from .util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_METHOD_NOT_FOUND,
+                   RPC_MISC_ERROR, RPC_VERIFY_ERROR, Arg, MethodTable, RPCError, parse_hex)
 
 table = MethodTable()
 method = table.method
@@ -19,17 +17,18 @@ method = table.method
 DEFAULT_MAX_TRIES = 1_000_000
 
 
-def _script_for(output: str) -> bytes:
-    """An address, or a descriptor ``addr(...)`` / ``raw(...)`` with an optional checksum."""
-    m = re.fullmatch(r"(addr|raw)\(([^)]*)\)(#[0-9a-z]{8})?", output)
-    if m:
-        if m.group(1) == "raw":
-            return parse_hex(m.group(2), "descriptor")
-        output = m.group(2)
+def _script_from_descriptor(text: str) -> bytes:
+    """The output script a descriptor gives, as Dash's getScriptFromDescriptor picks it (P2PKH of a combo);
+    DescriptorError when ``text`` is no descriptor."""
+    desc = descriptor.parse(text)
+    if desc.is_range:
+        raise RPCError(RPC_INVALID_PARAMETER, "Ranged descriptor not accepted. Maybe pass through deriveaddresses "
+                       "first?")
     try:
-        return address.to_script(output)
-    except address.InvalidAddress:
-        raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Error: Invalid address") from None
+        scripts = desc.scripts(0)
+    except descriptor.DescriptorError:
+        raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Cannot derive script without private keys") from None
+    return scripts[0] if len(scripts) == 1 else scripts[1]
 
 
 def _generate(ctx, script_pubkey: bytes, nblocks: int, maxtries: int, txs=None) -> list[str]:
@@ -55,17 +54,35 @@ def _script_for_address(addr: str) -> bytes:
         raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Error: Invalid address") from None
 
 
+_GENERATE_MOVED = "has been replaced by the -generate cli option. Refer to -help for more information."
+
+
+@method("generate", "hidden", description=_GENERATE_MOVED)
+def generate(ctx, req):
+    raise RPCError(RPC_METHOD_NOT_FOUND, f"generate\n\n{_GENERATE_MOVED}\n")
+
+
 @method("generatetodescriptor", "generating",
         [Arg("num_blocks", "int"), Arg("descriptor", "str"), Arg("maxtries", "int", False, DEFAULT_MAX_TRIES)],
         "Mine blocks immediately to a specified descriptor (addr(...) or raw(...)).")
-def generatetodescriptor(ctx, req, num_blocks, descriptor, maxtries):
-    return _generate(ctx, _script_for(descriptor), num_blocks, maxtries)
+def generatetodescriptor(ctx, req, num_blocks, text, maxtries):
+    try:
+        script_pubkey = _script_from_descriptor(text)
+    except descriptor.DescriptorError as e:
+        raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, str(e)) from None
+    return _generate(ctx, script_pubkey, num_blocks, maxtries)
 
 
 @method("generateblock", "generating", [Arg("output", "str"), Arg("transactions", "arr")],
         "Mine a block with a set of ordered transactions immediately to a specified address or descriptor.")
 def generateblock(ctx, req, output, transactions):
-    script_pubkey = _script_for(output)
+    try:
+        script_pubkey = _script_from_descriptor(output)
+    except descriptor.DescriptorError:
+        try:
+            script_pubkey = address.to_script(output)
+        except address.InvalidAddress:
+            raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Error: Invalid address or descriptor") from None
     cs = ctx.chainstate
     txs = []
     with cs.cs_main:

@@ -86,3 +86,26 @@ def test_p2sh_outputs_are_spent_through_mempool_and_block(node):
     assert signed.txid_hex in rpc.getblock(block)["tx"] and rpc.getrawmempool() == []
     assert rpc.getrawtransaction(tx.txid_hex, True)["confirmations"] > 1  # mined while funding the multisig
     assert rpc.gettxout(signed.txid_hex, 0)["value"] == Decimal(value - 10_000) / 100_000_000
+
+
+def test_mining_to_descriptors(node):
+    rpc = node.rpc
+    pub = KEYS[1].pubkey
+    pkh_address = rpc.deriveaddresses(_desc(f"pkh({pub.hex()})"))[0]
+    for desc in (f"combo({pub.hex()})", f"pkh({pub.hex()})", _desc(f"addr({pkh_address})")):
+        block = rpc.getblock(rpc.generateblock(desc, [])["hash"], 2)  # a combo pays its P2PKH
+        assert block["tx"][0]["vout"][0]["scriptPubKey"]["address"] == pkh_address, desc
+    block = rpc.getblock(blockhash=rpc.generatetodescriptor(1, f"pk({pub.hex()})")[0], verbose=2)
+    assert block["tx"][0]["vout"][0]["scriptPubKey"]["hex"] == (script.push_data(pub) + b"\xac").hex()
+
+    xpub = descriptor.ExtKey(0, bytes(4), 0, bytes(32), pub, None).encode(public=True)
+    assert_raises_rpc_error(-8, "Ranged descriptor not accepted. Maybe pass through deriveaddresses first?",
+                            rpc.generateblock, f"pkh({xpub}/0/*)", [])
+    assert_raises_rpc_error(-5, "Cannot derive script without private keys", rpc.generateblock, f"pkh({xpub}/0')", [])
+    assert_raises_rpc_error(-5, "Error: Invalid address or descriptor", rpc.generateblock, "1234", [])
+    assert_raises_rpc_error(-5, "'foo(1)' is not a valid descriptor function", rpc.generatetodescriptor, 1, "foo(1)")
+    assert_raises_rpc_error(-5, "Error: Invalid address", rpc.generatetoaddress, 1, "1234")
+    assert_raises_rpc_error(-32601, "has been replaced by the -generate cli option", rpc.generate)
+    assert rpc.help("generate") == ("generate\n\nhas been replaced by the -generate cli option. Refer to -help for "
+                                    "more information.\n")
+    assert "generate\n" not in rpc.help()
