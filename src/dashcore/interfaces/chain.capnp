@@ -21,6 +21,7 @@ struct FoundBlock $Proxy.wrap("dashcore.interfaces.FoundBlock") {
   medianTimePast @4 :UInt32;
   inActiveChain @5 :Bool;
   data @6 :Data;
+  prevHash @7 :Data;
 }
 
 struct Coin $Proxy.wrap("dashcore.interfaces.Coin") {

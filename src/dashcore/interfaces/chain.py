@@ -31,6 +31,7 @@ class FoundBlock:
     median_time_past: int = 0
     in_active_chain: bool = False
     data: bytes = b""
+    prev_hash: bytes = b""  # empty for genesis
 
 
 @dataclass

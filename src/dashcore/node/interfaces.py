@@ -60,7 +60,8 @@ class ChainImpl(Chain):
             if idx is None:
                 return FoundBlock(False)
             return FoundBlock(True, idx.hash, idx.height, idx.time, idx.median_time_past(),
-                              self._cs.in_active_chain(idx), self._cs.read_block_bytes(idx) if want_data else b"")
+                              self._cs.in_active_chain(idx), self._cs.read_block_bytes(idx) if want_data else b"",
+                              idx.prev.hash if idx.prev is not None else b"")
 
     def find_coins(self, outpoints: list[Coin]) -> list[Coin]:
         with self._cs.cs_main:

@@ -588,6 +588,19 @@ class CWallet(ChainNotifications):
         """Wait until the wallet has heard of the chain's current tip (called without self.lock)."""
         self.chain.wait_for_notifications_if_tip_changed(self.last_block_hash)
 
+    def find_fork(self, block_hash: bytes) -> tuple[int, int] | None:
+        """(height of the last common ancestor of ``block_hash`` and the wallet's best block, height of
+        ``block_hash``); None for an unknown block."""
+        found = self.chain.find_block(block_hash)
+        if not found.found:
+            return None
+        height = found.height
+        while not found.in_active_chain or found.height > self.last_block_height:
+            found = self.chain.find_block(found.prev_hash)
+            if not found.found:
+                return None
+        return found.height, height
+
     # -- state queries -----------------------------------------------------------------------
 
     def depth(self, entry: WalletTxEntry) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from ... import address
 from ...amount import to_decimal
 from ...core_io import tx_to_json
-from ...rpc.util import RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, Arg, RPCError, parse_hash
+from ...primitives.block import Block
+from ...rpc.util import (RPC_INTERNAL_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, Arg, RPCError,
+                         parse_hash)
 from ..ismine import ISMINE_WATCH_ONLY
 from ..wallet import CWallet, WalletTxEntry
 from .common import get_wallet, is_mine_filter, method, script_of
@@ -119,6 +121,54 @@ def listtransactions(ctx, req, label, count, skip, include_watchonly):
     skip = min(skip, len(ret))
     count = min(count, len(ret) - skip)
     return list(reversed(ret[skip:skip + count]))
+
+
+@method("listsinceblock", "wallet",
+        [Arg("blockhash", "str", False), Arg("target_confirmations", "int", False, 1),
+         Arg("include_watchonly", "bool", False), Arg("include_removed", "bool", False, True)],
+        "Get all transactions in blocks since block [blockhash], or all transactions if omitted.\n"
+        "If \"blockhash\" is no longer a part of the main chain, transactions from the fork point onward are "
+        "included.\nAdditionally, if include_removed is set, transactions affecting the wallet which were removed are "
+        "returned in the \"removed\" array.")
+def listsinceblock(ctx, req, blockhash, target_confirmations, include_watchonly, include_removed):
+    w = get_wallet(ctx, req)
+    with w.lock:
+        fork = None  # (height of the common ancestor with the wallet's chain, height of the block itself)
+        block_id = b""
+        if blockhash:
+            block_id = parse_hash(blockhash, "blockhash")
+            fork = w.find_fork(block_id)
+            if fork is None:
+                raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Block not found")
+        if target_confirmations < 1:
+            raise RPCError(RPC_INVALID_PARAMETER, "Invalid parameter")
+        flt = is_mine_filter(w, include_watchonly)
+        depth = w.last_block_height + 1 - fork[0] if fork is not None else -1
+        transactions = []
+        for e in sorted(w.txs.values(), key=lambda e: e.record.order):
+            if depth == -1 or abs(w.depth(e)) < depth:
+                transactions.extend(list_entries(w, e, flt))
+        removed = []
+        if include_removed and fork is not None:
+            # the blocks of the detached branch, from the given block back to the fork point
+            height = fork[1]
+            while height > fork[0]:
+                found = w.chain.find_block(block_id, want_data=True)
+                if not found.found or not found.data:
+                    raise RPCError(RPC_INTERNAL_ERROR, "Can't read block from disk")
+                for tx in Block.from_bytes(found.data).txs:
+                    e = w.txs.get(tx.txid)
+                    if e is not None:
+                        removed.extend(list_entries(w, e, flt, min_depth=-100000000))
+                block_id = found.prev_hash
+                height -= 1
+        target = min(target_confirmations, w.last_block_height + 1)
+        lastblock = w.chain.get_block_hash(w.last_block_height + 1 - target)
+    out = {"transactions": transactions}
+    if include_removed:
+        out["removed"] = removed
+    out["lastblock"] = lastblock[::-1].hex()
+    return out
 
 
 @method("gettransaction", "wallet",
