@@ -8,9 +8,10 @@ from .. import chainparams
 from ..amount import to_decimal
 from ..core_io import script_to_json, tx_to_json
 from ..primitives.block import difficulty
+from ..primitives.transaction import OutPoint
 from ..node.validation import ValidationError
 from .util import (RPC_DATABASE_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_MISC_ERROR, Arg,
-                   MethodTable, RPCError, parse_hash)
+                   MethodTable, RPCError, check_object, json_type_name, parse_hash)
 
 if TYPE_CHECKING:
     from ..node.context import NodeContext
@@ -182,6 +183,33 @@ def getmempoolentry(ctx, req, txid):
         if h not in cs.mempool:
             raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Transaction not in mempool")
         return _entry_json(cs, h)
+
+
+@method("gettxspendingprevout", "blockchain",
+        [Arg("outputs", "arr", help='The transaction outputs that we want to check: [{"txid": hex, "vout": n}, ...]')],
+        "Scans the mempool to find transactions spending any of the given outputs")
+def gettxspendingprevout(ctx, req, outputs):
+    if not outputs:
+        raise RPCError(RPC_INVALID_PARAMETER, "Invalid parameter, outputs are missing")
+    prevouts = []
+    for o in outputs:
+        if not isinstance(o, dict):
+            raise RPCError(-3, f"JSON value of type {json_type_name(o)} is not of expected type object")
+        check_object(o, {"txid": "string", "vout": "number"})
+        txid = parse_hash(o["txid"], "txid")
+        if o["vout"] < 0:
+            raise RPCError(RPC_INVALID_PARAMETER, "Invalid parameter, vout cannot be negative")
+        prevouts.append((o["txid"], int(o["vout"]), OutPoint(txid, int(o["vout"]))))
+    cs = ctx.chainstate
+    result = []
+    with cs.cs_main:
+        for txid_hex, n, prevout in prevouts:
+            entry = {"txid": txid_hex, "vout": n}
+            spender = cs.mempool.spenders.get(prevout)
+            if spender is not None:
+                entry["spendingtxid"] = spender[::-1].hex()
+            result.append(entry)
+    return result
 
 
 @method("getmempoolinfo", "blockchain", description="Returns details on the active state of the TX memory pool.")

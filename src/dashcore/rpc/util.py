@@ -257,6 +257,22 @@ def parse_hash(value: str, name: str) -> bytes:
         raise RPCError(RPC_INVALID_PARAMETER, f"{name} must be hexadecimal string (not '{value}')") from None
 
 
+def check_object(obj: dict, fields: dict[str, str], strict: bool = True) -> None:
+    """Bitcoin's RPCTypeCheckObj: each field present with its JSON type ("string", "number", ...), in order;
+    with ``strict``, no other keys. RPCError -3 naming what is wrong."""
+    for name, expected in fields.items():
+        value = obj.get(name)
+        if value is None:
+            raise RPCError(RPC_TYPE_ERROR, f"Missing {name}")
+        if json_type_name(value) != expected:
+            raise RPCError(RPC_TYPE_ERROR, f"JSON value of type {json_type_name(value)} for field {name} is not of "
+                           f"expected type {expected}")
+    if strict:
+        for name in obj:
+            if name not in fields:
+                raise RPCError(RPC_TYPE_ERROR, f"Unexpected key {name}")
+
+
 def amount_arg(value) -> int:
     """Duffs from a JSON amount, as Bitcoin's AmountFromValue (-3 with its message when it is not one)."""
     try:
