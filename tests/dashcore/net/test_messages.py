@@ -1,8 +1,17 @@
-"""How one node answers single P2P messages from a raw peer: locators, and the other limits Dash enforces."""
+"""How one node answers single P2P messages from a raw peer: locators, address negotiation, and blocks that
+are invalid in the ways Dash tells apart (mutated, invalid, from the future)."""
 
 from __future__ import annotations
 
+import os
+
+from dashcore import chainparams
 from dashcore.node.net import protocol as p
+from dashcore.node.validation import coinbase_height_prefix
+from dashcore.primitives.block import Block, BlockHeader, hash_meets_target, merkle_root
+from dashcore.primitives.transaction import NULL_HASH, NULL_INDEX, OutPoint, Transaction, TxIn, TxOut
+
+from ..framework import wait_until
 
 ADDR = "yYdShjQSptFKitYLksFEUSwHe4hnbar5rf"
 
@@ -59,4 +68,80 @@ def test_sendaddrv2_is_negotiated_between_version_and_verack(make_node, raw_peer
     late.handshake()
     late.send(p.SendAddrV2())  # after verack: Dash disconnects
     assert late.wait_for_disconnect()
+    n0.stop()
+
+
+def _tx(tag: int) -> Transaction:
+    return Transaction((TxIn(OutPoint(bytes([tag]) * 32, 0), b"\x51"),), (TxOut(1000, b"\x51"),))
+
+
+def _block(node, txs=(), amount=None, time_offset=1, tag=0) -> Block:
+    """A block on the node's tip paying ``amount`` (the subsidy by default) to OP_TRUE, nonce ground for regtest;
+    ``txs`` follow the coinbase as given (the merkle root is of them, duplicates included)."""
+    tip = node.rpc.getblockheader(node.rpc.getbestblockhash())
+    height = tip["height"] + 1
+    value = chainparams.block_subsidy(tip["height"]) if amount is None else amount
+    coinbase = Transaction((TxIn(OutPoint(NULL_HASH, NULL_INDEX), coinbase_height_prefix(height) + bytes([tag])),),
+                           (TxOut(value, b"\x51"),))
+    all_txs = (coinbase, *txs)
+    root = merkle_root([t.txid for t in all_txs])[0]
+    for nonce in range(1000):
+        header = BlockHeader(0x20000000, bytes.fromhex(tip["hash"])[::-1], root, tip["time"] + time_offset,
+                             chainparams.POW_LIMIT_BITS, nonce)
+        if hash_meets_target(header.hash, header.bits):
+            return Block(header, all_txs)
+    raise AssertionError("no nonce")
+
+
+def _debug_log(node) -> str:
+    with open(os.path.join(node.net_dir, "debug.log"), errors="replace") as f:
+        return f.read()
+
+
+def _requested(peer, block: Block) -> bool:
+    peer.wait_for("getdata", pred=lambda m: any(i.hash == block.hash for i in m.items))
+    return True
+
+
+def test_mutated_invalid_and_future_blocks(make_node, raw_peers):
+    n0 = make_node("-disablewallet", "-whitelist=noban@127.0.0.1", "-debug=net")
+    n0.rpc.generatetoaddress(1, ADDR)
+    peer = raw_peers(n0)
+    peer.handshake(start_height=1)
+
+    # CVE-2012-2459: the last transaction twice leaves the header (and hash) as it was; the block is refused as
+    # mutated, and the header is not taken as invalid: the same hash is asked for again
+    mutated = _block(n0, (_tx(1), _tx(2), _tx(2)))
+    assert mutated.hash == _block(n0, (_tx(1), _tx(2))).hash
+    peer.send(p.Headers([mutated.header]))
+    assert _requested(peer, mutated)
+    peer.send(p.BlockMessage(mutated))
+    peer.sync_with_ping()
+    assert "is invalid: bad-txns-duplicate" in _debug_log(n0)
+    asked = [m for m in peer.received if m.command == "getdata" and mutated.hash in m.payload]
+    assert len(asked) == 2
+
+    # an invalid block, then a sibling with the same work: the sibling is fetched and becomes the tip
+    greedy = _block(n0, amount=chainparams.block_subsidy(1) + 1)
+    peer.send(p.BlockMessage(greedy))
+    peer.sync_with_ping()
+    assert "bad-cb-amount" in _debug_log(n0)
+    good = _block(n0, tag=1)
+    peer.send(p.Headers([good.header]))
+    assert _requested(peer, good)
+    peer.send(p.BlockMessage(good))
+    assert wait_until(lambda: n0.rpc.getbestblockhash() == good.header.hash_hex)
+
+    # from too far in the future: not taken (Dash's reason in the log); once the clock has moved on, it is
+    now = n0.rpc.getblockheader(good.header.hash_hex)["time"]
+    n0.rpc.setmocktime(now)
+    future = _block(n0, time_offset=chainparams.MAX_FUTURE_BLOCK_TIME + 1)
+    peer.send(p.BlockMessage(future))
+    peer.sync_with_ping()
+    assert "time-too-new" in _debug_log(n0) and n0.rpc.getbestblockhash() == good.header.hash_hex
+    n0.rpc.setmocktime(now + 1)
+    peer.send(p.Headers([future.header]))
+    assert _requested(peer, future)
+    peer.send(p.BlockMessage(future))
+    assert wait_until(lambda: n0.rpc.getbestblockhash() == future.header.hash_hex)
     n0.stop()

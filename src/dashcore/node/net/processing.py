@@ -59,6 +59,8 @@ PUNISHED_TX_REASONS = {"bad-txns-vin-empty", "bad-txns-vout-empty", "bad-txns-ov
                        "bad-cb-length", "bad-txns-prevout-null", "coinbase", "bad-txns-in-belowout"}
 #: Block rejections that are not the sender's fault.
 UNPUNISHED_BLOCK_REASONS = {"time-too-new", "prev-blk-not-found"}
+#: A mutated block (Bitcoin's BLOCK_MUTATED) says nothing of its header: the real block has the same hash.
+MUTATED_BLOCK_REASONS = {"bad-txnmrklroot", "bad-txns-duplicate"}
 
 
 class HeaderNode:
@@ -253,7 +255,7 @@ class PeerManager:
 
     def _update_best_known(self, peer: Peer, node) -> None:
         peer.known.add(node.hash)
-        if peer.best_known is None or node.chain_work > peer.best_known.chain_work:
+        if peer.best_known is None or node.chain_work >= peer.best_known.chain_work:  # the latest of equals
             peer.best_known = node
             peer.synced_headers = node.height
             self._download_due = True
@@ -587,7 +589,9 @@ class PeerManager:
             self.misbehaving(peer, 100, "time-too-old")
             return None
         if header.time > clock.get_time() + chainparams.MAX_FUTURE_BLOCK_TIME:
-            log.info("header %s from peer=%d is too far in the future", header.hash_hex, peer.id)
+            log.debug("AcceptBlockHeader: Consensus::ContextualCheckBlockHeader: %s, time-too-new, block timestamp too "
+                      "far in the future %d %d (peer=%d)", header.hash_hex, header.time,
+                      clock.get_time() + chainparams.MAX_FUTURE_BLOCK_TIME, peer.id)
             return None
         node = HeaderNode(header, prev)
         self.headers[node.hash] = node
@@ -700,7 +704,7 @@ class PeerManager:
             except ValidationError as e:
                 log.info("block %s from peer=%d is invalid: %s", b.header.hash_hex, pid, e.reason)
                 node = self.headers.get(b.hash)
-                if node is not None:
+                if node is not None and e.reason not in MUTATED_BLOCK_REASONS:
                     node.failed = True
                 peer = self.connman.find(pid)
                 if peer is not None and e.reason not in UNPUNISHED_BLOCK_REASONS:
