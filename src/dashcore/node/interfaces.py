@@ -9,6 +9,7 @@ import time as _time
 from typing import Callable
 
 from .. import chainparams
+from ..amount import from_value
 from ..interfaces import (CallbackHandler, Chain, ChainNotifications, Coin, FoundBlock, Handler, InterfaceError,
                           Node, NodeInfo, RpcCommand, WalletLoader)
 from ..primitives.serialize import DeserializationError
@@ -95,7 +96,11 @@ class ChainImpl(Chain):
         return ""
 
     def relay_min_fee(self) -> int:
-        return MIN_RELAY_FEE
+        """-minrelaytxfee as the wallet sees it (the mempool itself keeps Dash's default)."""
+        try:
+            return from_value(self._node.args.get("minrelaytxfee", "0.00001"))
+        except ValueError:
+            return MIN_RELAY_FEE
 
     def estimate_fee(self, conf_target: int) -> int:
         return REGTEST_WALLET_FEE_RATE

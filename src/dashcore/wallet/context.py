@@ -57,7 +57,8 @@ class WalletContext:
                 raise InterfaceError(f"Invalid amount for -{name}=<amount>: '{self.args.get(name)}'",
                                      RPC_WALLET_ERROR) from None
         return FeePolicy(amount("paytxfee", 0), amount("fallbackfee", DEFAULT_FALLBACK_FEE),
-                         amount("mintxfee", DEFAULT_TRANSACTION_MINFEE), amount("maxtxfee", DEFAULT_MAX_TX_FEE))
+                         amount("mintxfee", DEFAULT_TRANSACTION_MINFEE), amount("maxtxfee", DEFAULT_MAX_TX_FEE),
+                         self.chain.relay_min_fee())
 
     def open_wallet(self, name: str, create: bool, load_on_startup: bool | None, blank: bool = False,
                     disable_private_keys: bool = False) -> CWallet:

@@ -11,6 +11,7 @@ from ..crypto.hashes import hash160
 from ..interfaces import InterfaceError
 from ..primitives.serialize import compact_size
 from ..primitives.transaction import OutPoint, Transaction, TxIn, TxOut
+from ..util import time as clock
 from .ismine import solve
 
 RPC_WALLET_ERROR = -4
@@ -28,12 +29,14 @@ DUMMY_SIG_SIZE = 72  # DER signature with its sighash byte, as Bitcoin's dummy s
 
 @dataclass
 class FeePolicy:
-    """The wallet's fee options (-paytxfee/settxfee, -fallbackfee, -mintxfee, -maxtxfee), in duffs."""
+    """The wallet's fee options (-paytxfee/settxfee, -fallbackfee, -mintxfee, -maxtxfee) and the node's
+    relay fee, in duffs (per kB for rates)."""
 
     pay_tx_fee: int = 0
     fallback_fee: int = DEFAULT_FALLBACK_FEE
     min_tx_fee: int = DEFAULT_TRANSACTION_MINFEE
     max_tx_fee: int = DEFAULT_MAX_TX_FEE
+    relay_fee: int = MIN_RELAY_FEE  # the node's -minrelaytxfee
 
     def rate(self, explicit: int | None = None) -> int:
         """Bitcoin's GetMinimumFeeRate with no fee estimates (regtest): duffs per kB."""
@@ -46,7 +49,7 @@ class FeePolicy:
         else:
             raise InterfaceError("Fee estimation failed. Fallbackfee is disabled. Wait a few blocks or enable "
                                  "-fallbackfee.", RPC_WALLET_INSUFFICIENT_FUNDS)
-        return max(rate, self.min_tx_fee, MIN_RELAY_FEE)
+        return max(rate, self.min_tx_fee, self.relay_fee)
 
 
 def fee_for(rate: int, size: int) -> int:
@@ -204,9 +207,26 @@ def fund(wallet, req: FundRequest, policy: FeePolicy) -> Funded:
     if fee > policy.max_tx_fee:
         raise InterfaceError("Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)",
                              RPC_WALLET_ERROR)
-    locktime = req.locktime if req.locktime is not None else max(wallet.last_block_height, 0)
+    locktime = req.locktime if req.locktime is not None else anti_fee_sniping_locktime(wallet)
     tx = Transaction(tuple(vin), tuple(vout), version=req.version, locktime=locktime)
     return Funded(tx, fee, pos, spent)
+
+
+MAX_ANTI_FEE_SNIPING_TIP_AGE = 8 * 60 * 60  # seconds
+
+
+def anti_fee_sniping_locktime(wallet) -> int:
+    """Bitcoin's DiscourageFeeSniping: the wallet's best height (now and then up to 99 blocks less) while
+    that block is recent and the node is out of initial block download, else 0 (no fingerprint)."""
+    if wallet.last_block_height < 0 or wallet.chain.is_initial_block_download():
+        return 0
+    found = wallet.chain.find_block(wallet.last_block_hash)
+    if not found.found or found.time < clock.get_time() - MAX_ANTI_FEE_SNIPING_TIP_AGE:
+        return 0
+    locktime = wallet.last_block_height
+    if random.randrange(10) == 0:
+        locktime = max(0, locktime - random.randrange(100))
+    return locktime
 
 
 # -- signing ---------------------------------------------------------------------------------

@@ -767,11 +767,14 @@ class CWallet(ChainNotifications):
                 raise InterfaceError("Transaction amounts must not be negative", RPC_WALLET_ERROR)
             req = FundRequest([TxOut(a, spk) for spk, a, _ in recipients],
                               subtract_fee_from={i for i, (_, _, s) in enumerate(recipients) if s}, fee_rate=fee_rate)
-            funded = fund(self, req, self.fee_policy)
+            try:
+                funded = fund(self, req, self.fee_policy)
+            except InterfaceError as e:  # Dash's send RPCs give every CreateTransaction error as -6
+                raise InterfaceError(e.message, RPC_WALLET_INSUFFICIENT_FUNDS) from None
             tx, errors = sign_transaction(self, funded.tx, dict(zip((i.prevout for i in funded.tx.vin),
                                                                     funded.spent_scripts)))
             if errors:
-                raise InterfaceError("Signing transaction failed", RPC_WALLET_ERROR)
+                raise InterfaceError("Signing transaction failed", RPC_WALLET_INSUFFICIENT_FUNDS)
             return tx, funded.fee
 
     def commit_transaction(self, tx: Transaction, comment: str = "", comment_to: str = "") -> None:

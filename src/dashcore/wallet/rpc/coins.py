@@ -64,8 +64,8 @@ def getwalletinfo(ctx, req):
 def settxfee(ctx, req, amount):
     w = get_wallet(ctx, req, sync=False)
     rate = amount_arg(amount)
-    if rate and rate < 1000:
-        raise RPCError(-8, f"txfee cannot be less than min relay tx fee (0.00001000 DASH/kB)")
+    if rate and rate < w.fee_policy.relay_fee:
+        raise RPCError(-8, f"txfee cannot be less than min relay tx fee ({to_decimal(w.fee_policy.relay_fee)} DASH/kB)")
     if rate and rate < w.fee_policy.min_tx_fee:
         raise RPCError(-8, f"txfee cannot be less than wallet min fee ({to_decimal(w.fee_policy.min_tx_fee)} DASH/kB)")
     if rate > w.fee_policy.max_tx_fee:

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from ...amount import to_decimal
 from ...crypto.hashes import hash160
-from ...interfaces import Coin
+from ...interfaces import Coin, InterfaceError
 from ...primitives.serialize import DeserializationError
 from ...primitives.transaction import OutPoint, Transaction
-from ...rpc.util import RPC_DESERIALIZATION_ERROR, RPC_INVALID_PARAMETER, Arg, RPCError, parse_hash, parse_hex
+from ...rpc.util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_PARAMETER, RPC_WALLET_ERROR, Arg, RPCError, parse_hash,
+                         parse_hex)
 from ..spend import FundRequest, fund, sign_transaction
 from .common import amount_arg, check_unlocked, get_wallet, method, script_of, send_amount
 
@@ -133,7 +134,10 @@ def fundrawtransaction(ctx, req, hexstring, options):
         req_ = FundRequest(list(tx.vout), list(tx.vin), subtract, change_pos, change_script, fee_rate,
                            bool(options.get("includeWatching", False)), bool(options.get("add_inputs", True)),
                            locktime=tx.locktime, version=tx.version)
-        funded = fund(w, req_, w.fee_policy)
+        try:
+            funded = fund(w, req_, w.fee_policy)
+        except InterfaceError as e:  # Dash's FundTransaction gives every error as -4
+            raise RPCError(RPC_WALLET_ERROR, e.message) from None
         if options.get("lockUnspents"):
             for txin in funded.tx.vin:
                 w.locked_coins.add(txin.prevout)
