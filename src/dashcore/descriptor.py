@@ -393,6 +393,21 @@ def parse(text: str, require_checksum: bool = False) -> Descriptor:
     return _parse(body, "top")
 
 
+def infer(spk: bytes) -> str:
+    """The descriptor Dash's InferDescriptor gives an output script when it knows no keys or scripts
+    (pk and multi show their keys; anything with an address is addr(); the rest raw()), with its checksum."""
+    kind, sol = script.solve(spk)
+    if kind == "pubkey":
+        body = f"pk({sol[0].hex()})"
+    elif kind == "multisig":
+        body = f"multi({sol[0][0]}," + ",".join(k.hex() for k in sol[1:-1]) + ")"
+    elif address.from_script(spk) is not None:
+        body = f"addr({address.from_script(spk)})"
+    else:
+        body = f"raw({spk.hex()})"
+    return body + "#" + checksum(body)
+
+
 def script_address(spk: bytes) -> str | None:
     """The address of an output script as Dash's ExtractDestination finds one (P2PK counts as its P2PKH)."""
     found = address.from_script(spk)

@@ -197,6 +197,15 @@ def _check_sig_encoding(sig: bytes, flags: int) -> None:
         _fail("Signature hash type missing or not understood")
 
 
+def is_strict_signature(sig: bytes) -> bool:
+    """A DER signature with a defined hash type (Bitcoin's CheckSignatureEncoding under STRICTENC)."""
+    try:
+        _check_sig_encoding(sig, VERIFY_STRICTENC)
+    except ScriptError:
+        return False
+    return bool(sig)
+
+
 def _check_pubkey_encoding(pubkey: bytes, flags: int) -> None:
     if not flags & VERIFY_STRICTENC:
         return

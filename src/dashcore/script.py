@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from typing import Iterator
 
 from .crypto import keys
 from .crypto.hashes import hash160, sha256d
@@ -14,7 +15,7 @@ OP_1NEGATE, OP_1, OP_16 = 0x4F, 0x51, 0x60
 OP_TRUE = OP_1
 OP_RETURN = 0x6A
 OP_DUP, OP_EQUAL, OP_EQUALVERIFY = 0x76, 0x87, 0x88
-OP_HASH160, OP_CHECKSIG = 0xA9, 0xAC
+OP_HASH160, OP_CHECKSIG, OP_CHECKMULTISIG = 0xA9, 0xAC, 0xAE
 
 SIGHASH_ALL = 1
 
@@ -58,9 +59,9 @@ def push_int(n: int) -> bytes:
     return push_data(script_num(n))
 
 
-def parse(script: bytes) -> list[tuple[int, bytes | None]]:
-    """(opcode, pushed data or None) pairs; raises ScriptError on a truncated push."""
-    ops, i, n = [], 0, len(script)
+def iter_ops(script: bytes) -> Iterator[tuple[int, bytes | None]]:
+    """(opcode, pushed data or None) pairs in order; raises ScriptError where a push is truncated."""
+    i, n = 0, len(script)
     while i < n:
         op = script[i]
         i += 1
@@ -75,11 +76,15 @@ def parse(script: bytes) -> list[tuple[int, bytes | None]]:
                 i += width
             if i + size > n:
                 raise ScriptError("bad push")
-            ops.append((op, script[i:i + size]))
+            yield op, script[i:i + size]
             i += size
         else:
-            ops.append((op, None))
-    return ops
+            yield op, None
+
+
+def parse(script: bytes) -> list[tuple[int, bytes | None]]:
+    """(opcode, pushed data or None) pairs; raises ScriptError on a truncated push."""
+    return list(iter_ops(script))
 
 
 def p2pkh(pubkey_hash: bytes) -> bytes:
@@ -104,17 +109,51 @@ def p2sh_hash(script: bytes) -> bytes | None:
     return None
 
 
-def script_type(script: bytes) -> str:
-    """Bitcoin's names for the kinds of output script."""
-    if p2pkh_hash(script) is not None:
-        return "pubkeyhash"
-    if p2sh_hash(script) is not None:
-        return "scripthash"
-    if script[:1] == bytes([OP_RETURN]):
-        return "nulldata"
-    if len(script) in (35, 67) and script[-1] == OP_CHECKSIG and script[0] in (33, 65):
-        return "pubkey"
-    return "nonstandard"
+def is_pubkey(data: bytes | None) -> bool:
+    """The size and first byte of a compressed or uncompressed public key."""
+    if data is None:
+        return False
+    return (len(data) == 33 and data[0] in (2, 3)) or (len(data) == 65 and data[0] == 4)
+
+
+def solve(spk: bytes) -> tuple[str, list[bytes]]:
+    """Bitcoin's Solver: the template an output script matches and its solutions (key hash, script hash, keys...).
+
+    Types as Bitcoin names them: pubkey, pubkeyhash, scripthash, multisig (solutions
+    [m, key..., n] with m and n as one byte each), nulldata, nonstandard.
+    """
+    h = p2pkh_hash(spk)
+    if h is not None:
+        return "pubkeyhash", [h]
+    h = p2sh_hash(spk)
+    if h is not None:
+        return "scripthash", [h]
+    if spk[:1] == bytes([OP_RETURN]):
+        try:
+            ops = parse(spk[1:])
+        except ScriptError:
+            return "nonstandard", []
+        if all(op <= OP_16 for op, _ in ops):
+            return "nulldata", []
+        return "nonstandard", []
+    try:
+        ops = parse(spk)
+    except ScriptError:
+        return "nonstandard", []
+    if len(ops) == 2 and ops[1][0] == OP_CHECKSIG and is_pubkey(ops[0][1]):
+        return "pubkey", [ops[0][1]]  # type: ignore[list-item]
+    if (len(ops) >= 4 and ops[-1][0] == OP_CHECKMULTISIG and OP_1 <= ops[0][0] <= OP_16
+            and OP_1 <= ops[-2][0] <= OP_16):
+        m, n = ops[0][0] - OP_1 + 1, ops[-2][0] - OP_1 + 1
+        keys_ = [d for _, d in ops[1:-2]]
+        if len(keys_) == n and m <= n and all(is_pubkey(k) for k in keys_):
+            return "multisig", [bytes([m])] + keys_ + [bytes([n])]  # type: ignore[operator]
+    return "nonstandard", []
+
+
+def script_type(spk: bytes) -> str:
+    """Bitcoin's name for the kind of output script."""
+    return solve(spk)[0]
 
 
 def signature_hash(tx: Transaction, index: int, script_code: bytes, hash_type: int = SIGHASH_ALL) -> bytes:
@@ -137,31 +176,49 @@ def verify_input(tx: Transaction, index: int, script_pubkey: bytes) -> None:
     verify(tx, index, script_pubkey)
 
 
-_OP_NAMES = {0x00: "0", 0x4F: "-1", 0x61: "OP_NOP", 0x63: "OP_IF", 0x64: "OP_NOTIF", 0x67: "OP_ELSE",
-             0x68: "OP_ENDIF", 0x69: "OP_VERIFY", 0x6A: "OP_RETURN", 0x75: "OP_DROP", 0x76: "OP_DUP",
-             0x87: "OP_EQUAL", 0x88: "OP_EQUALVERIFY", 0xA9: "OP_HASH160", 0xAA: "OP_HASH256",
-             0xAC: "OP_CHECKSIG", 0xAD: "OP_CHECKSIGVERIFY", 0xAE: "OP_CHECKMULTISIG", 0xB1: "OP_CHECKLOCKTIMEVERIFY",
-             0xB2: "OP_CHECKSEQUENCEVERIFY"}
+# Bitcoin's GetOpName, from OP_1NEGATE (0x4f) on; OP_0 and pushes are written as data, OP_1..OP_16 as numbers
+_OP_NAMES = dict(zip(range(0x4F, 0xBA), (
+    "-1 OP_RESERVED 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 OP_NOP OP_VER OP_IF OP_NOTIF OP_VERIF OP_VERNOTIF "
+    "OP_ELSE OP_ENDIF OP_VERIFY OP_RETURN OP_TOALTSTACK OP_FROMALTSTACK OP_2DROP OP_2DUP OP_3DUP OP_2OVER OP_2ROT "
+    "OP_2SWAP OP_IFDUP OP_DEPTH OP_DROP OP_DUP OP_NIP OP_OVER OP_PICK OP_ROLL OP_ROT OP_SWAP OP_TUCK OP_CAT "
+    "OP_SUBSTR OP_LEFT OP_RIGHT OP_SIZE OP_INVERT OP_AND OP_OR OP_XOR OP_EQUAL OP_EQUALVERIFY OP_RESERVED1 "
+    "OP_RESERVED2 OP_1ADD OP_1SUB OP_2MUL OP_2DIV OP_NEGATE OP_ABS OP_NOT OP_0NOTEQUAL OP_ADD OP_SUB OP_MUL OP_DIV "
+    "OP_MOD OP_LSHIFT OP_RSHIFT OP_BOOLAND OP_BOOLOR OP_NUMEQUAL OP_NUMEQUALVERIFY OP_NUMNOTEQUAL OP_LESSTHAN "
+    "OP_GREATERTHAN OP_LESSTHANOREQUAL OP_GREATERTHANOREQUAL OP_MIN OP_MAX OP_WITHIN OP_RIPEMD160 OP_SHA1 "
+    "OP_SHA256 OP_HASH160 OP_HASH256 OP_CODESEPARATOR OP_CHECKSIG OP_CHECKSIGVERIFY OP_CHECKMULTISIG "
+    "OP_CHECKMULTISIGVERIFY OP_NOP1 OP_CHECKLOCKTIMEVERIFY OP_CHECKSEQUENCEVERIFY OP_NOP4 OP_NOP5 OP_NOP6 OP_NOP7 "
+    "OP_NOP8 OP_NOP9 OP_NOP10").split()))
+_OP_NAMES[0xFF] = "OP_INVALIDOPCODE"
+_SIGHASH_NAMES = {0x01: "ALL", 0x81: "ALL|ANYONECANPAY", 0x02: "NONE", 0x82: "NONE|ANYONECANPAY", 0x03: "SINGLE",
+                  0x83: "SINGLE|ANYONECANPAY"}
 
 
-def to_asm(script_bytes: bytes) -> str:
-    """Bitcoin's ScriptToAsmStr, for the opcodes it meets here; unknown ones as OP_UNKNOWN."""
-    try:
-        ops = parse(script_bytes)
-    except ScriptError:
-        return "[error]"
+def to_asm(script_bytes: bytes, sighash_decode: bool = False) -> str:
+    """Bitcoin's ScriptToAsmStr: pushes of up to 4 bytes as numbers, longer ones as hex (with
+    ``sighash_decode``, a signature's hash type as ``[ALL]`` and so on), opcodes by name."""
+    from .interpreter import is_strict_signature
+    decode = sighash_decode and script_bytes[:1] != bytes([OP_RETURN])
     out = []
-    for op, data in ops:
-        if data is not None:
-            if len(data) <= 4 and op < OP_PUSHDATA1:
-                n = int.from_bytes(data, "little")
-                if data and data[-1] & 0x80:
-                    n = -(n & ~(0x80 << (8 * (len(data) - 1))))
-                out.append(str(n) if data else "0")
+    try:
+        for op, data in iter_ops(script_bytes):
+            if data is None:
+                out.append(_OP_NAMES.get(op, "OP_UNKNOWN"))
+            elif len(data) <= 4:
+                out.append(str(_script_num(data)))
+            elif decode and is_strict_signature(data):
+                out.append(data[:-1].hex() + f"[{_SIGHASH_NAMES[data[-1]]}]")
             else:
                 out.append(data.hex())
-        elif OP_1 <= op <= OP_16:
-            out.append(str(op - OP_1 + 1))
-        else:
-            out.append(_OP_NAMES.get(op, "OP_UNKNOWN"))
+    except ScriptError:
+        out.append("[error]")
     return " ".join(out)
+
+
+def _script_num(data: bytes) -> int:
+    """CScriptNum of up to 4 bytes, not necessarily minimal: little-endian with a sign bit."""
+    if not data:
+        return 0
+    n = int.from_bytes(data, "little")
+    if data[-1] & 0x80:
+        return -(n & ~(0x80 << (8 * (len(data) - 1))))
+    return n

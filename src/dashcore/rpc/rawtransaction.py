@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from .. import address
 from ..amount import from_value
-from ..core_io import tx_to_json
+from ..core_io import script_to_json, tx_to_json
+from ..crypto.hashes import hash160
 from ..node.validation import ValidationError
 from ..primitives.serialize import DeserializationError
 from ..primitives.transaction import OutPoint, Transaction, TxIn, TxOut
@@ -105,6 +106,16 @@ def createrawtransaction(ctx, req, inputs, outputs, locktime):
         raise _invalid("locktime out of range")
     tx = Transaction(tuple(_inputs(inputs, locktime)), tuple(_outputs(outputs)), locktime=locktime)
     return tx.serialize().hex()
+
+
+@method("decodescript", "rawtransactions", [Arg("hexstring", "hex", help="the hex-encoded script")],
+        "Decode a hex-encoded script.")
+def decodescript(ctx, req, hexstring):
+    spk = parse_hex(hexstring, "argument")
+    out = script_to_json(spk, include_hex=False)
+    if out["type"] != "scripthash":  # a P2SH cannot be wrapped in another
+        out["p2sh"] = address.from_script_hash(hash160(spk))
+    return out
 
 
 @method("decoderawtransaction", "rawtransactions", [Arg("hexstring", "hex")],

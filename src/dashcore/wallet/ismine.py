@@ -7,6 +7,7 @@ from typing import Protocol
 import coincurve
 
 from .. import script
+from ..script import solve
 from ..crypto.hashes import hash160
 
 ISMINE_NO = 0
@@ -24,47 +25,6 @@ class KeyStore(Protocol):
     def redeem_script(self, script_id: bytes) -> bytes | None: ...
 
     def have_watch_only(self, spk: bytes) -> bool: ...
-
-
-def _is_pubkey(data: bytes | None) -> bool:
-    if data is None:
-        return False
-    return (len(data) == 33 and data[0] in (2, 3)) or (len(data) == 65 and data[0] == 4)
-
-
-def solve(spk: bytes) -> tuple[str, list[bytes]]:
-    """The template an output script matches and its solutions (key hash, script hash, keys...).
-
-    Types as Bitcoin names them: pubkey, pubkeyhash, scripthash, multisig (solutions
-    [m, key..., n] with m and n as one byte each), nulldata, nonstandard.
-    """
-    h = script.p2pkh_hash(spk)
-    if h is not None:
-        return "pubkeyhash", [h]
-    h = script.p2sh_hash(spk)
-    if h is not None:
-        return "scripthash", [h]
-    if spk[:1] == bytes([script.OP_RETURN]):
-        try:
-            ops = script.parse(spk[1:])
-        except script.ScriptError:
-            return "nonstandard", []
-        if all(op <= script.OP_16 for op, _ in ops):
-            return "nulldata", []
-        return "nonstandard", []
-    try:
-        ops = script.parse(spk)
-    except script.ScriptError:
-        return "nonstandard", []
-    if len(ops) == 2 and ops[1][0] == script.OP_CHECKSIG and _is_pubkey(ops[0][1]):
-        return "pubkey", [ops[0][1]]
-    if (len(ops) >= 4 and ops[-1][0] == OP_CHECKMULTISIG and script.OP_1 <= ops[0][0] <= script.OP_16
-            and script.OP_1 <= ops[-2][0] <= script.OP_16):
-        m, n = ops[0][0] - script.OP_1 + 1, ops[-2][0] - script.OP_1 + 1
-        keys = [d for _, d in ops[1:-2]]
-        if len(keys) == n and m <= n and all(_is_pubkey(k) for k in keys):
-            return "multisig", [bytes([m])] + keys + [bytes([n])]
-    return "nonstandard", []
 
 
 def multisig_script(required: int, pubkeys: list[bytes]) -> bytes:
@@ -113,7 +73,7 @@ def script_keys(store: KeyStore, spk: bytes) -> list[bytes]:
 
 def valid_pubkey(data: bytes) -> bool:
     """A public key on the curve, compressed or not (Bitcoin's CPubKey::IsFullyValid)."""
-    if not _is_pubkey(data):
+    if not script.is_pubkey(data):
         return False
     try:
         coincurve.PublicKey(data)

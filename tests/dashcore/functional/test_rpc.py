@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from dashcore import address, script
 from dashcore.crypto import base58
+from dashcore.crypto.hashes import hash160
 from dashcore.crypto.keys import PrivateKey
 from dashcore.primitives.transaction import OutPoint, Transaction, TxIn, TxOut
 
@@ -223,3 +224,16 @@ def test_sign_and_verify_message(node):
     assert_raises_rpc_error(-5, "Invalid private key", rpc.signmessagewithprivkey, "nonsense", "hello")
     assert_raises_rpc_error(-4, "Private key not available", w.signmessage,
                             address.from_pubkey_hash(b"\x02" * 20), "hello")
+
+
+def test_decodescript(node):
+    rpc = node.rpc
+    p2pkh = script.p2pkh(b"\x11" * 20)
+    out = rpc.decodescript(p2pkh.hex())
+    assert out["type"] == "pubkeyhash" and out["address"] == address.from_pubkey_hash(b"\x11" * 20)
+    assert out["p2sh"] == address.from_script_hash(hash160(p2pkh)) and "hex" not in out
+    assert out["desc"].startswith(f"addr({out['address']})#")
+    p2sh = rpc.decodescript(script.p2sh(b"\x22" * 20).hex())
+    assert p2sh["type"] == "scripthash" and "p2sh" not in p2sh  # no P2SH of a P2SH
+    assert rpc.decodescript("")["asm"] == "" and rpc.decodescript("")["type"] == "nonstandard"
+    assert_raises_rpc_error(-8, "argument must be hexadecimal string", rpc.decodescript, "zz")
