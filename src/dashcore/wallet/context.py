@@ -32,6 +32,8 @@ class WalletContext:
     lock: threading.RLock = field(default_factory=threading.RLock)
     rpc_handlers: list[Handler] = field(default_factory=list)
     load_callbacks: list = field(default_factory=list)
+    #: settings.json's "wallet" as held in memory while the file has none (the unnamed wallet, loaded by default)
+    implied_startup_names: list[str] = field(default_factory=list)
 
     def wallet_dir(self) -> str:
         if self.args.is_set("walletdir"):
@@ -108,22 +110,32 @@ class WalletContext:
             fn()
         wallet.close()
 
+    def _stored_startup_names(self) -> list[str]:
+        names = json.loads(self.chain.get_rw_setting("wallet"))
+        names = [n for n in (names if isinstance(names, list) else []) if isinstance(n, str)]
+        return names or list(self.implied_startup_names)
+
     def _update_startup_setting(self, name: str, load_on_startup: bool | None) -> None:
         if load_on_startup is None:
             return
-        names = json.loads(self.chain.get_rw_setting("wallet"))
-        names = [n for n in (names if isinstance(names, list) else []) if isinstance(n, str)]
+        names = self._stored_startup_names()
         if load_on_startup and name not in names:
             names.append(name)
         elif not load_on_startup and name in names:
             names.remove(name)
         self.chain.update_rw_setting("wallet", json.dumps(names))
+        self.implied_startup_names = []  # settings.json now holds the whole list
 
     def startup_wallet_names(self) -> list[str]:
+        """-wallet and settings.json's wallets; when neither names one, the unnamed wallet if it exists
+        (Dash's backwards compatibility: kept as the setting in memory, not written)."""
         names = list(self.args.get_list("wallet"))
-        stored = json.loads(self.chain.get_rw_setting("wallet"))
-        for n in stored if isinstance(stored, list) else []:
-            if isinstance(n, str) and n not in names:
+        stored = self._stored_startup_names()
+        if not names and not stored and os.path.exists(self.wallet_path("")):
+            self.implied_startup_names = [""]
+            stored = [""]
+        for n in stored:
+            if n not in names:
                 names.append(n)
         return names
 
