@@ -69,3 +69,56 @@ def test_warmup_then_unknown_method():
     assert call(t, {"method": "getbalance", "id": 1})[1]["result"] == 1
     handler.disconnect()
     assert call(t, {"method": "getbalance", "id": 1})[1]["error"]["code"] == -32601
+
+
+def test_named_arguments_as_dashd_merges_them():
+    from dashcore.rpc.server import parse_request
+    # a repeated key (dash-cli -named sends "args" twice when given both ways) is refused, not merged
+    with pytest.raises(RPCError, match="Parameter args specified multiple times"):
+        transform_named(parse_request('{"args": [1], "args": [2]}'), ["a"])
+    # a named argument given as null still counts as given
+    with pytest.raises(RPCError, match="Parameter b specified twice"):
+        transform_named({"args": [1, 2], "b": None}, ["a", "b"])
+    assert transform_named({"args": [1], "c": 3}, ["a", "b", "c"]) == [1, None, 3]
+    # an "args" parameter of the method itself is a named argument like any other
+    assert transform_named({"args": "x"}, ["args"]) == ["x"]
+
+
+def test_whitelist_refuses_with_403(table):
+    def permit(method, params):
+        return method == "add" or (method == "quorum" and params and params[0] == "list")
+    table.register(RpcCommand("test", "quorum", ["sub"], "", lambda req: RpcReply("[]")))
+    ok = table.handle_http_body(b'{"method":"add","params":[1,2],"id":1}', "/", "u", permit)
+    assert ok[0] == 200
+    assert table.handle_http_body(b'{"method":"fail","id":1}', "/", "u", permit) == (403, None)
+    assert table.handle_http_body(b'{"method":"quorum","params":["list"],"id":1}', "/", "u", permit)[0] == 200
+    assert table.handle_http_body(b'{"method":"quorum","params":["sign"],"id":1}', "/", "u", permit) == (403, None)
+    # one refused call refuses the whole batch
+    batch = b'[{"method":"add","id":1},{"method":"fail","id":2}]'
+    assert table.handle_http_body(batch, "/", "u", permit) == (403, None)
+
+
+def test_active_commands_and_interrupt(table):
+    import threading
+    import time
+    entered = threading.Event()
+
+    def slow(req):
+        entered.set()
+        table.wait_while_running(lambda: False, None)
+        return RpcReply('"woken"')
+    table.register(RpcCommand("test", "slow", [], "", slow))
+    replies = []
+    t = threading.Thread(target=lambda: replies.append(table.handle_http_body(b'{"method":"slow","id":1}', "/", "u")))
+    t.start()
+    assert entered.wait(5)
+    [(name, seconds)] = table.active_commands()
+    assert name == "slow" and seconds >= 0
+    # a timeout ends the wait while the server runs
+    start = time.monotonic()
+    table.wait_while_running(lambda: False, 0.1)
+    assert time.monotonic() - start >= 0.1
+    table.interrupt()
+    t.join(5)
+    assert replies[0][0] == 200 and '"woken"' in replies[0][1]
+    assert table.active_commands() == []

@@ -1,8 +1,11 @@
-"""The JSON-RPC HTTP server: basic auth (user/password, -rpcauth, or the .cookie file) and keep-alive.
+"""The JSON-RPC HTTP server: basic auth (user/password, -rpcauth, or the .cookie file),
+-rpcwhitelist, keep-alive, and Dash's work queue (-rpcthreads, -rpcworkqueue).
 
-Each connection is served by its own thread; ``stop`` stops accepting, lets requests in
-progress finish (so ``stop`` itself gets its reply), closes idle connections and joins
-every thread.
+Each connection is read by its own thread; a request then takes a place in the work
+queue, which lets -rpcthreads requests run at once and -rpcworkqueue wait, and refuses
+the rest with HTTP 503. ``stop`` stops accepting, wakes calls that wait for an event,
+lets requests in progress finish (so ``stop`` itself gets its reply), closes idle
+connections and joins every thread.
 """
 
 from __future__ import annotations
@@ -24,13 +27,25 @@ from .server import RpcTable
 log = logging.getLogger("dashcore.rpc")
 
 COOKIE_USER = "__cookie__"
+DEFAULT_HTTP_THREADS = 4
+DEFAULT_HTTP_WORKQUEUE = 16
+#: libevent's limits as dashd sets them: request line plus headers, and body.
+MAX_HEADERS_SIZE = 8192
+MAX_BODY_SIZE = 0x02000000
+
+START_ERROR = "Error: Unable to start HTTP server. See debug log for details."
+
+
+class HttpStartError(Exception):
+    """The HTTP RPC server cannot start (bad -rpcauth, cookie not writable, port taken): an init error."""
 
 
 class RpcAuth:
-    """The credentials the server accepts."""
+    """The credentials the server accepts, and what each user may call (-rpcwhitelist)."""
 
     def __init__(self, user: str = "", password: str = "", rpcauth: list[str] | None = None,
-                 cookie: tuple[str, str] | None = None):
+                 cookie: tuple[str, str] | None = None, whitelist: list[str] | None = None,
+                 whitelist_default: bool | None = None):
         self._plain = []
         if user or password:
             self._plain.append((user, password))
@@ -38,10 +53,17 @@ class RpcAuth:
             self._plain.append(cookie)
         self._salted = []
         for entry in rpcauth or []:
-            name, _, rest = entry.partition(":")
-            salt, _, digest = rest.partition("$")
-            if name and salt and digest:
-                self._salted.append((name, salt, digest))
+            self._salted.append(parse_rpcauth(entry))
+        self._whitelist: dict[str, set[str]] = {}
+        for entry in whitelist or []:
+            name, sep, methods = entry.partition(":")
+            known = name in self._whitelist
+            allowed = self._whitelist.setdefault(name, set())
+            if sep:
+                # Dash splits on either character; a user listed twice keeps only what both lists allow.
+                new = set(methods.replace(" ", ",").split(","))
+                self._whitelist[name] = new & allowed if known else new
+        self._whitelist_default = bool(whitelist) if whitelist_default is None else whitelist_default
 
     def check(self, header: str | None) -> str | None:
         """The authenticated user name, or None."""
@@ -59,6 +81,30 @@ class RpcAuth:
             ok |= hmac.compare_digest(u.encode(), user.encode()) & hmac.compare_digest(mine, digest)
         return user if ok else None
 
+    def permit_for(self, user: str):
+        """The user's whitelist as ``permit(method, params)``; None when the user may call anything,
+        False when the user may call nothing (-rpcwhitelistdefault without a list of their own)."""
+        allowed = self._whitelist.get(user)
+        if allowed is None:
+            return False if self._whitelist_default else None
+
+        def permit(method: str, params) -> bool:
+            # A composite command ("quorum list") is listed without its space: "quorumlist".
+            if method in allowed:
+                return True
+            return isinstance(params, list) and bool(params) and isinstance(params[0], str) \
+                and method + params[0] in allowed
+        return permit
+
+
+def parse_rpcauth(entry: str) -> tuple[str, str, str]:
+    """``user:salt$hash`` as (user, salt, hash); ValueError when it is not of that form."""
+    fields = entry.split(":")
+    salt_hash = fields[-1].split("$")
+    if len(fields) != 2 or len(salt_hash) != 2:
+        raise ValueError(f"Invalid -rpcauth argument: {entry}")
+    return fields[0], salt_hash[0], salt_hash[1]
+
 
 def write_cookie(path: str) -> tuple[str, str]:
     password = secrets.token_hex(32)
@@ -68,6 +114,46 @@ def write_cookie(path: str) -> tuple[str, str]:
         f.write(f"{COOKIE_USER}:{password}")
     os.replace(tmp, path)
     return COOKIE_USER, password
+
+
+class WorkQueue:
+    """At most ``threads`` requests run at once and ``depth`` wait for a turn; ``enter`` refuses more."""
+
+    def __init__(self, threads: int, depth: int):
+        self._threads = max(threads, 1)
+        self._depth = max(depth, 1)
+        self._running = 0
+        self._waiting = 0
+        self._cond = threading.Condition()
+
+    def enter(self) -> bool:
+        """Wait for a turn; False (at once) when the queue is full."""
+        with self._cond:
+            if self._running >= self._threads and self._waiting >= self._depth:
+                return False
+            self._waiting += 1
+            while self._running >= self._threads:
+                self._cond.wait()
+            self._waiting -= 1
+            self._running += 1
+            return True
+
+    @property
+    def load(self) -> tuple[int, int]:
+        """(requests running, requests waiting)."""
+        with self._cond:
+            return self._running, self._waiting
+
+    def leave(self) -> None:
+        with self._cond:
+            self._running -= 1
+            self._cond.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while (self._running or self._waiting) and time.monotonic() < deadline:
+                self._cond.wait(deadline - time.monotonic())
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -87,6 +173,21 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.track(self.connection, False)
 
+    def parse_request(self) -> bool:
+        if len(self.raw_requestline) > MAX_HEADERS_SIZE:
+            self.command, self.request_version = None, "HTTP/1.1"
+            self.requestline = self.raw_requestline[:100].decode("latin-1").rstrip("\r\n")
+            self.close_connection = True
+            self._reply(400, None)
+            return False
+        if not super().parse_request():
+            return False
+        if len(self.raw_requestline) + len(str(self.headers)) > MAX_HEADERS_SIZE:
+            self.close_connection = True
+            self._reply(400, None)
+            return False
+        return True
+
     def _reply(self, status: int, body: str | None, content_type: str = "application/json",
                extra: dict | None = None) -> None:
         data = body.encode("utf-8") if body is not None else b""
@@ -94,34 +195,65 @@ class _Handler(BaseHTTPRequestHandler):
         if body is not None:
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         for k, v in (extra or {}).items():
             self.send_header(k, v)
         # Headers and body in one write: two small writes meet the client's delayed ACK (Nagle), 40 ms a reply.
         self._headers_buffer.append(b"\r\n" + data)
         self.flush_headers()
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self._reply(405, "JSONRPC server handles only POST requests", "text/html")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.server.busy(True)
+    def _dispatch(self) -> None:
+        # As dashd: the JSON-RPC handler serves "/" exactly and "/wallet/<name>"; nothing else exists.
+        body = self._read_body()
+        if body is None:
+            return
+        if self.path != "/" and not self.path.startswith("/wallet/"):
+            self._reply(404, None)
+            return
+        if not self.server.queue.enter():
+            log.warning("WARNING: request rejected because http work queue depth exceeded, "
+                        "it can be increased with the -rpcworkqueue= setting")
+            self._reply(503, "Work queue depth exceeded", "text/html")
+            return
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length > 0 else b""
-            user = self.server.auth.check(self.headers.get("Authorization"))
-            if user is None:
-                log.info("ThreadRPCServer incorrect password attempt from %s", self.client_address[0])
-                time.sleep(0.25)
-                self._reply(401, "", "text/html", {"WWW-Authenticate": 'Basic realm="jsonrpc"'})
-                return
-            path = urllib.parse.urlsplit(self.path).path
-            if path != "/" and not path.startswith("/wallet/") and path != "/wallet":
-                self._reply(404, "", "text/html")
-                return
-            status, reply = self.server.table.handle_http_body(body, urllib.parse.unquote(path), user)
-            self._reply(status, reply + "\n" if reply is not None else None)
+            self._json_rpc(body)
         finally:
-            self.server.busy(False)
+            self.server.queue.leave()
+
+    def _read_body(self) -> bytes | None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_SIZE:
+            self.close_connection = True
+            self._reply(413, None)
+            return None
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _json_rpc(self, body: bytes) -> None:
+        if self.command != "POST":
+            self._reply(405, "JSONRPC server handles only POST requests", "text/html")
+            return
+        header = self.headers.get("Authorization")
+        www_auth = {"WWW-Authenticate": 'Basic realm="jsonrpc"'}
+        if header is None:
+            self._reply(401, None, extra=www_auth)
+            return
+        user = self.server.auth.check(header)
+        if user is None:
+            log.info("ThreadRPCServer incorrect password attempt from %s:%d", *self.client_address[:2])
+            time.sleep(0.25)  # deters brute-forcing, as dashd does
+            self._reply(401, None, extra=www_auth)
+            return
+        permit = self.server.auth.permit_for(user)
+        if permit is False:
+            log.info("RPC User %s not allowed to call any methods", user)
+            self._reply(403, None)
+            return
+        path = urllib.parse.urlsplit(self.path).path
+        status, reply = self.server.table.handle_http_body(body, urllib.parse.unquote(path), user, permit)
+        self._reply(status, reply + "\n" if reply is not None else None)
+
+    do_POST = do_GET = do_HEAD = do_PUT = _dispatch  # noqa: N815 - http.server's naming
 
 
 class _Server(ThreadingHTTPServer):
@@ -129,32 +261,21 @@ class _Server(ThreadingHTTPServer):
     block_on_close = True
     allow_reuse_address = True
 
-    def __init__(self, address, table: RpcTable, auth: RpcAuth, family: int):
+    def __init__(self, address, table: RpcTable, auth: RpcAuth, family: int, queue: WorkQueue):
         self.address_family = family
         self.table = table
         self.auth = auth
+        self.queue = queue
         self._conns: set[socket.socket] = set()
-        self._busy = 0
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         super().__init__(address, _Handler)
 
     def track(self, conn: socket.socket, alive: bool) -> None:
-        with self._cond:
+        with self._lock:
             (self._conns.add if alive else self._conns.discard)(conn)
 
-    def busy(self, on: bool) -> None:
-        with self._cond:
-            self._busy += 1 if on else -1
-            self._cond.notify_all()
-
-    def wait_idle(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._busy and time.monotonic() < deadline:
-                self._cond.wait(deadline - time.monotonic())
-
     def close_connections(self) -> None:
-        with self._cond:
+        with self._lock:
             conns = list(self._conns)
         for c in conns:
             try:
@@ -177,12 +298,22 @@ def bind_addresses(args, port: int) -> list[tuple[str, int]]:
 class HttpRpcServer:
     """Serves ``table`` on the given addresses until ``stop``."""
 
-    def __init__(self, table: RpcTable, auth: RpcAuth, addresses: list[tuple[str, int]]):
+    def __init__(self, table: RpcTable, auth: RpcAuth, addresses: list[tuple[str, int]],
+                 threads: int = DEFAULT_HTTP_THREADS, queue_depth: int = DEFAULT_HTTP_WORKQUEUE,
+                 cookie_path: str | None = None):
+        self._table = table
+        self.queue = WorkQueue(threads, queue_depth)
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
-        for host, port in addresses:
-            family = socket.AF_INET6 if ":" in host else socket.AF_INET
-            self._servers.append(_Server((host, port), table, auth, family))
+        self._cookie_path = cookie_path
+        try:
+            for host, port in addresses:
+                family = socket.AF_INET6 if ":" in host else socket.AF_INET
+                self._servers.append(_Server((host, port), table, auth, family, self.queue))
+        except OSError:
+            for s in self._servers:
+                s.server_close()
+            raise
 
     def start(self) -> None:
         for s in self._servers:
@@ -193,9 +324,56 @@ class HttpRpcServer:
     def stop(self) -> None:
         for s in self._servers:
             s.shutdown()
+        self._table.interrupt()
+        self.queue.wait_idle(30)
         for s in self._servers:
-            s.wait_idle(30)
             s.close_connections()
             s.server_close()
         for t in self._threads:
             t.join()
+        if self._cookie_path is not None:
+            try:
+                os.remove(self._cookie_path)
+            except OSError:
+                pass
+
+
+def start(args, table: RpcTable, net_dir: str, default_port: int, cookie_name: str = ".cookie") -> HttpRpcServer:
+    """Dash's StartHTTPServer with its options; HttpStartError (with dashd's message) when it cannot."""
+    cookie = cookie_path = None
+    if not args.get("rpcpassword"):
+        cookie_path = os.path.join(net_dir, args.get("rpccookiefile") or cookie_name)
+        try:
+            cookie = write_cookie(cookie_path)
+        except OSError as e:
+            log.error("Unable to open cookie authentication file %s for writing: %s", cookie_path + ".tmp", e)
+            raise HttpStartError(START_ERROR) from None
+        log.info("Generated RPC authentication cookie %s", cookie_path)
+    rpcauth = args.get_list("rpcauth") if args.get("rpcauth") else []
+    whitelist_default = args.get_bool("rpcwhitelistdefault", args.is_set("rpcwhitelist"))
+    try:
+        auth = RpcAuth(args.get("rpcuser"), args.get("rpcpassword"), rpcauth, cookie,
+                       args.get_list("rpcwhitelist"), whitelist_default)
+    except ValueError as e:
+        log.error("%s", e)
+        _remove(cookie_path)
+        raise HttpStartError(START_ERROR) from None
+    addresses = bind_addresses(args, args.get_int("rpcport", default_port))
+    try:
+        server = HttpRpcServer(table, auth, addresses, args.get_int("rpcthreads", DEFAULT_HTTP_THREADS),
+                               args.get_int("rpcworkqueue", DEFAULT_HTTP_WORKQUEUE), cookie_path)
+    except OSError as e:
+        log.error("Binding RPC on %s failed: %s", ", ".join(f"{h}:{p}" for h, p in addresses), e)
+        _remove(cookie_path)
+        raise HttpStartError(f"{START_ERROR} ({e})") from None
+    server.start()
+    log.info("HTTP RPC server listening on %s", ", ".join(f"{h}:{p}" for h, p in addresses))
+    return server
+
+
+def _remove(path: str | None) -> None:
+    if path is not None:
+        try:
+            os.remove(path)
+        except OSError:
+            pass

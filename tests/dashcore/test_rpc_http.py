@@ -1,0 +1,117 @@
+"""The HTTP side of the RPC server, on a real socket with a small command table: routing,
+auth, -rpcauth and -rpcwhitelist, keep-alive and Connection: close, limits, the work queue."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import threading
+
+import pytest
+
+from dashcore.interfaces import RpcCommand, RpcReply
+from dashcore.rpc.http import HttpRpcServer, RpcAuth, parse_rpcauth
+from dashcore.rpc.server import RpcTable
+
+from .framework import free_port, wait_until
+
+# rpcauth=rt:... of Bitcoin's rpc_users.py: the password is below
+RT = "rt:93648e835a54c573682c2eb19f882535$7681e9c5b74bdd85e78166031d2058e1069b3ed7ed967c93fc63abba06f31144"
+RT_PASSWORD = "cA773lm788buwYe4g4WT+05pKyNruVKjQ25x3n0DQcM="
+
+
+def _auth(user: str, password: str) -> dict:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@pytest.fixture
+def served():
+    table = RpcTable()
+    release = threading.Event()
+    table.register(RpcCommand("test", "ping", [], "", lambda req: RpcReply('"pong"')))
+    table.register(RpcCommand("test", "block", [], "", lambda req: (release.wait(10), RpcReply("1"))[1]))
+    table.set_ready()
+    auth = RpcAuth("alice", "secret", [RT], whitelist=["rt:ping"], whitelist_default=False)
+    port = free_port()
+    server = HttpRpcServer(table, auth, [("127.0.0.1", port)], threads=1, queue_depth=1)
+    server.start()
+    try:
+        yield port, release, server
+    finally:
+        release.set()
+        server.stop()
+
+
+def _request(port, method="POST", path="/", body=b'{"method":"ping","id":1}', headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request(method, path, body, {**_auth("alice", "secret"), **(headers or {})})
+    response = conn.getresponse()
+    return conn, response, response.read()
+
+
+def test_routing_and_methods(served):
+    port, _, _ = served
+    assert _request(port)[1].status == 200
+    assert _request(port, path="/wallet/w1")[1].status == 200
+    assert _request(port, path="/other")[1].status == 404
+    _, response, data = _request(port, method="GET")
+    assert response.status == 405 and data == b"JSONRPC server handles only POST requests"
+    # a request line and headers over 8 kB is a bad request, below is just not found
+    assert _request(port, method="GET", path="/" + "x" * 1000, body=b"")[1].status == 404
+    assert _request(port, method="GET", path="/" + "x" * 10000, body=b"")[1].status == 400
+
+
+def test_keep_alive_unless_asked_to_close(served):
+    port, _, _ = served
+    conn, response, data = _request(port)
+    assert b'"error":null' in data and conn.sock is not None
+    conn.request("POST", "/", b'{"method":"ping","id":2}', _auth("alice", "secret"))
+    assert conn.getresponse().read().endswith(b'"id":2}\n') and conn.sock is not None
+    conn, response, _ = _request(port, headers={"Connection": "close"})
+    assert response.getheader("Connection") == "close" and conn.sock is None
+
+
+def test_auth_and_whitelist(served):
+    port, _, _ = served
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("POST", "/", b'{"method":"ping","id":1}')
+    response = conn.getresponse()
+    assert response.status == 401 and response.getheader("WWW-Authenticate") == 'Basic realm="jsonrpc"'
+    response.read()
+    assert _request(port, headers=_auth("alice", "wrong"))[1].status == 401
+    assert _request(port, headers=_auth("rt", RT_PASSWORD))[1].status == 200
+    assert _request(port, headers=_auth("rt", RT_PASSWORD + "x"))[1].status == 401
+    # rt may call ping only; alice has no list and the default is to allow
+    assert _request(port, body=b'{"method":"block","id":1}', headers=_auth("rt", RT_PASSWORD))[1].status == 403
+
+
+def test_rpcauth_and_whitelist_options():
+    assert parse_rpcauth("u:salt$hash") == ("u", "salt", "hash")
+    for bad in ("foo", "foo:bar", "foo:bar:baz", "foo$bar:baz", "foo$bar$baz"):
+        with pytest.raises(ValueError, match="Invalid -rpcauth"):
+            parse_rpcauth(bad)
+    # a user listed twice keeps what both lists allow; any list makes "no list" mean "nothing"
+    auth = RpcAuth("a", "b", whitelist=["u:getblockcount, getbestblockhash", "u:getblockcount", "v"])
+    assert auth.permit_for("u")("getblockcount", []) and not auth.permit_for("u")("getbestblockhash", [])
+    assert not auth.permit_for("v")("getblockcount", [])
+    assert auth.permit_for("nobody") is False
+    assert RpcAuth("a", "b").permit_for("a") is None
+
+
+def test_work_queue_refuses_when_full(served):
+    port, release, server = served
+    results = []
+
+    def call_block():
+        results.append(_request(port, body=b'{"method":"block","id":1}')[1].status)
+    threads = [threading.Thread(target=call_block) for _ in range(2)]
+    for t, load in zip(threads, [(1, 0), (1, 1)]):
+        t.start()
+        assert wait_until(lambda: server.queue.load == load)
+    # one runs (-rpcthreads=1) and one waits (-rpcworkqueue=1): a third is refused
+    _, response, data = _request(port)
+    assert response.status == 503 and data == b"Work queue depth exceeded"
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert results == [200, 200]
