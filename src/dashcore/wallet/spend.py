@@ -176,7 +176,7 @@ def fund(wallet, req: FundRequest, policy: FeePolicy) -> Funded:
         if not req.add_inputs:
             raise InterfaceError("Insufficient funds", RPC_WALLET_INSUFFICIENT_FUNDS)
         want = value_out - preset_value + (0 if subtracting else fee_change)
-        extra = _select(coins, max(want, 0), per_input)
+        extra = _select(coins, max(want, 0), 0 if subtracting else per_input)
         if extra is None or {c.outpoint for c in extra} == {c.outpoint for c in selected}:
             raise InterfaceError("Insufficient funds", RPC_WALLET_INSUFFICIENT_FUNDS)
         selected = extra

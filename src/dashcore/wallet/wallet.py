@@ -47,6 +47,23 @@ class WalletTxEntry:
         return self.record.txid
 
 
+def destination(spk: bytes) -> bytes | None:
+    """Bitcoin's ExtractDestination as a sortable key: b"\\x01" + key hash (pay-to-pubkey too) or
+    b"\\x02" + script hash; None for scripts without an address."""
+    kind, sol = solve(spk)
+    if kind == "pubkey":
+        return b"\x01" + hash160(sol[0])
+    if kind == "pubkeyhash":
+        return b"\x01" + sol[0]
+    if kind == "scripthash":
+        return b"\x02" + sol[0]
+    return None
+
+
+def destination_address(dest: bytes) -> str:
+    return (address.from_pubkey_hash if dest[0] == 1 else address.from_script_hash)(dest[1:])
+
+
 @dataclass(frozen=True)
 class Output:
     outpoint: OutPoint
@@ -600,6 +617,52 @@ class CWallet(ChainNotifications):
             if not found.found:
                 return None
         return found.height, height
+
+    def address_groupings(self) -> list[list[str]]:
+        """Bitcoin's GetAddressGroupings: addresses made public as one owner's by being spent together,
+        with the change they received; every address of ours alone otherwise. Groups and their addresses
+        in Bitcoin's destination order (key hashes before script hashes, then by hash)."""
+        groups: list[set[bytes]] = []
+        for e in self.txs.values():
+            tx = e.tx
+            spent_together = set()
+            for txin in tx.vin:
+                prev = self._prev_out(txin)
+                if prev is not None and self.is_mine(prev.script_pubkey):
+                    dest = destination(prev.script_pubkey)
+                    if dest is not None:
+                        spent_together.add(dest)
+            if spent_together:
+                for o in tx.vout:
+                    dest = destination(o.script_pubkey) if self.is_change(o.script_pubkey) else None
+                    if dest is not None:
+                        spent_together.add(dest)
+                groups.append(spent_together)
+            for o in tx.vout:
+                dest = destination(o.script_pubkey) if self.is_mine(o.script_pubkey) else None
+                if dest is not None:
+                    groups.append({dest})
+        merged: list[set[bytes]] = []
+        for g in groups:
+            hits = [m for m in merged if m & g]
+            union = set(g).union(*hits)
+            merged = [m for m in merged if not (m & g)] + [union]
+        return sorted((sorted(m) for m in merged))
+
+    def address_balances(self) -> dict[bytes, int]:
+        """Bitcoin's GetAddressBalances: each destination's unspent, trusted, mature value."""
+        balances: dict[bytes, int] = {}
+        for e in self.txs.values():
+            if not self.is_trusted(e) or self.is_immature_coinbase(e):
+                continue
+            if self.depth(e) < (0 if self.is_from_me(e.tx) else 1):
+                continue
+            for n, o in enumerate(e.tx.vout):
+                dest = destination(o.script_pubkey) if self.is_mine(o.script_pubkey) else None
+                if dest is None:
+                    continue
+                balances[dest] = balances.get(dest, 0) + (0 if self.is_spent(OutPoint(e.txid, n)) else o.value)
+        return balances
 
     # -- state queries -----------------------------------------------------------------------
 

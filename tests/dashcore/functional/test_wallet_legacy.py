@@ -146,3 +146,34 @@ def test_createrawtransaction(node):
     assert_raises_rpc_error(-8, "Data must be hexadecimal string", create, [], {"data": "zz"})
     assert_raises_rpc_error(-3, "Amount out of range", create, [], {to: -1})
     assert_raises_rpc_error(-8, "Invalid parameter, locktime out of range", create, [], {}, 2 ** 32)
+
+
+def test_address_groupings_and_multisig_addresses(node):
+    node.rpc.createwallet("groups")
+    w = node.wallet("groups")
+    first, second = w.getnewaddress("coinbase"), w.getnewaddress("coinbase")
+    node.rpc.generatetoaddress(1, first)
+    node.rpc.generatetoaddress(101, second)
+    mature = {u["address"]: u["amount"] for u in w.listunspent()}  # one mature coinbase each
+    groups = w.listaddressgroupings()
+    assert sorted(groups) == sorted([[[first, mature[first], "coinbase"]], [[second, mature[second], "coinbase"]]])
+
+    # spending both coins at once (all of it, the fee taken from the amount) makes them one group
+    elsewhere = address.from_pubkey_hash(bytes(range(20)))
+    w.sendmany(amounts={elsewhere: w.getbalance()}, subtractfeefrom=[elsewhere])  # "dummy" left out, as Dash allows
+    assert w.listaddressgroupings() == [sorted([[first, Decimal("0"), "coinbase"], [second, Decimal("0"), "coinbase"]])]
+    assert_raises_rpc_error(-8, 'Dummy value must be set to ""', w.sendmany, "x", {elsewhere: 1})
+
+    keys = [w.getnewaddress(), w.getnewaddress()]
+    pubkeys = [w.getaddressinfo(k)["pubkey"] for k in keys]
+    made = w.addmultisigaddress(2, [keys[0], pubkeys[1]], "shared")
+    assert made == node.rpc.createmultisig(2, pubkeys)
+    assert w.getaddressesbylabel("shared") == {made["address"]: {"purpose": "send"}}
+    info = w.getaddressinfo(made["address"])
+    assert (info["ismine"], info["script"], info["labels"]) == (True, "multisig", ["shared"])
+    assert_raises_rpc_error(-5, f"no full public key for address {elsewhere}", w.addmultisigaddress, 1, [elsewhere])
+    assert_raises_rpc_error(-5, f"'{made['address']}' does not refer to a key", w.addmultisigaddress, 1,
+                            [made["address"]])
+    assert_raises_rpc_error(-5, "Invalid address: nonsense", w.addmultisigaddress, 1, ["nonsense"])
+    assert_raises_rpc_error(-8, "not enough keys supplied (got 1 keys, but need at least 2 to redeem)",
+                            w.addmultisigaddress, 2, [keys[0]])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from ... import address
+from ... import address, descriptor
+from ...amount import to_decimal
 from ...crypto import message
-from ...rpc.util import RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, Arg, RPCError
+from ...crypto.hashes import hash160
+from ...rpc.output_script import multisig_redeem_script, parse_pubkey
+from ...rpc.util import RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, Arg, RPCError
+from ..wallet import destination_address
 from ..ismine import ISMINE_SPENDABLE, ISMINE_WATCH_ONLY, solve
 from .common import check_unlocked, get_wallet, label_arg, method, script_of
 
@@ -62,6 +66,70 @@ def listlabels(ctx, req, purpose):
     w = get_wallet(ctx, req, sync=False)
     with w.lock:
         return sorted({e.label for e in w.address_book.values() if purpose is None or e.purpose == purpose})
+
+
+@method("listaddressgroupings", "wallet", description="Lists groups of addresses which have had their common "
+        "ownership\nmade public by common use as inputs or as the resulting change\nin past transactions")
+def listaddressgroupings(ctx, req):
+    w = get_wallet(ctx, req)
+    out = []
+    with w.lock:
+        balances = w.address_balances()
+        for group in w.address_groupings():
+            items = []
+            for dest in group:
+                addr = destination_address(dest)
+                item = [addr, to_decimal(balances.get(dest, 0))]
+                entry = w.address_book.get(addr)
+                if entry is not None:
+                    item.append(entry.label)
+                items.append(item)
+            out.append(items)
+    return out
+
+
+def _multisig_key(w, text: str) -> bytes:
+    """Bitcoin's HexToPubKey for a hex public key, else AddrToPubKey (a key the wallet knows)."""
+    if len(text) in (66, 130) and all(c in "0123456789abcdefABCDEF" for c in text):
+        return parse_pubkey(text)
+    try:
+        spk = address.to_script(text)
+    except address.InvalidAddress:
+        raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, f"Invalid address: {text}") from None
+    kind, sol = solve(spk)
+    if kind != "pubkeyhash":
+        raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, f"'{text}' does not refer to a key")
+    pub = w.pubkey_of(sol[0])
+    if pub is None:
+        raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, f"no full public key for address {text}")
+    return pub
+
+
+@method("addmultisigaddress", "wallet",
+        [Arg("nrequired", "int", help="The number of required signatures out of the n keys or addresses."),
+         Arg("keys", "arr", help="The Dash addresses or hex-encoded public keys"),
+         Arg("label", "str", False, help="A label to assign the addresses to.")],
+        "Add an nrequired-to-sign multisignature address to the wallet. Requires a new wallet backup.\n"
+        "Each key is a Dash address or hex-encoded public key.\n"
+        "This functionality is only intended for use with non-watchonly addresses.\n"
+        "See `importaddress` for watchonly p2sh address support.\n"
+        "If 'label' is specified, assign address to that label.\n"
+        "Note: This command is only compatible with legacy wallets.")
+def addmultisigaddress(ctx, req, nrequired, keys, label):
+    w = get_wallet(ctx, req, sync=False)
+    label = label_arg(label) if label is not None else ""
+    with w.lock:
+        pubkeys = []
+        for k in keys:
+            if not isinstance(k, str):
+                raise RPCError(RPC_TYPE_ERROR, "JSON value is not a string as expected")
+            pubkeys.append(_multisig_key(w, k))
+        redeem = multisig_redeem_script(nrequired, pubkeys)
+        w.add_redeem_script(redeem)
+        addr = address.from_script_hash(hash160(redeem))
+        w.set_address_book(addr, label, "send")
+    desc = f"sh(multi({nrequired}," + ",".join(p.hex() for p in pubkeys) + "))"
+    return {"address": addr, "redeemScript": redeem.hex(), "descriptor": desc + "#" + descriptor.checksum(desc)}
 
 
 def _describe_script(w, spk: bytes, out: dict) -> None:

@@ -49,14 +49,14 @@ def _fee_rate_arg(fee_rate) -> int | None:
 
 
 @method("sendmany", "wallet",
-        [Arg("dummy", "str"), Arg("amounts", "obj"), Arg("minconf", "int", False, 1), Arg("addlocked", "bool", False),
+        [Arg("dummy", "str", False), Arg("amounts", "obj"), Arg("minconf", "int", False, 1), Arg("addlocked", "bool", False),
          Arg("comment", "str", False, ""), Arg("subtractfeefrom", "arr", False), Arg("use_is", "bool", False, False),
          Arg("use_cj", "bool", False, False), Arg("conf_target", "int", False), Arg("estimate_mode", "str", False),
          Arg("fee_rate", "amount", False), Arg("verbose", "bool", False, False)],
         "Send multiple times. Amounts are double-precision floating point numbers.")
 def sendmany(ctx, req, dummy, amounts, minconf, addlocked, comment, subtractfeefrom, use_is, use_cj, conf_target,
              estimate_mode, fee_rate, verbose):
-    if dummy != "":
+    if dummy:  # required, yet Dash accepts it left out when later arguments are named
         raise RPCError(RPC_INVALID_PARAMETER, 'Dummy value must be set to ""')
     w = get_wallet(ctx, req)
     recipients, seen = [], set()
