@@ -4,6 +4,7 @@ are invalid in the ways Dash tells apart (mutated, invalid, from the future)."""
 from __future__ import annotations
 
 import os
+import time
 
 from dashcore import chainparams
 from dashcore.node.net import protocol as p
@@ -75,10 +76,11 @@ def _tx(tag: int) -> Transaction:
     return Transaction((TxIn(OutPoint(bytes([tag]) * 32, 0), b"\x51"),), (TxOut(1000, b"\x51"),))
 
 
-def _block(node, txs=(), amount=None, time_offset=1, tag=0) -> Block:
-    """A block on the node's tip paying ``amount`` (the subsidy by default) to OP_TRUE, nonce ground for regtest;
-    ``txs`` follow the coinbase as given (the merkle root is of them, duplicates included)."""
-    tip = node.rpc.getblockheader(node.rpc.getbestblockhash())
+def _block(node, txs=(), amount=None, time_offset=1, tag=0, parent=None) -> Block:
+    """A block on the node's tip (or on ``parent``, a getblockheader result) paying ``amount`` (the subsidy by
+    default) to OP_TRUE, nonce ground for regtest; ``txs`` follow the coinbase as given (the merkle root is of them,
+    duplicates included)."""
+    tip = parent or node.rpc.getblockheader(node.rpc.getbestblockhash())
     height = tip["height"] + 1
     value = chainparams.block_subsidy(tip["height"]) if amount is None else amount
     coinbase = Transaction((TxIn(OutPoint(NULL_HASH, NULL_INDEX), coinbase_height_prefix(height) + bytes([tag])),),
@@ -144,4 +146,55 @@ def test_mutated_invalid_and_future_blocks(make_node, raw_peers):
     assert _requested(peer, future)
     peer.send(p.BlockMessage(future))
     assert wait_until(lambda: n0.rpc.getbestblockhash() == future.header.hash_hex)
+    n0.stop()
+
+
+def _announced(peer, since: int) -> list[tuple[str, list[bytes]]]:
+    out = []
+    for raw in peer.received[since:]:
+        if raw.command == "inv":
+            out.append(("inv", [i.hash for i in p.decode(raw).items if i.type == p.MSG_BLOCK]))
+        elif raw.command == "headers" and raw.payload != b"\0":
+            out.append(("headers", [h.hash for h in p.decode(raw).headers]))
+    return out
+
+
+def test_blocks_are_announced_by_headers_only_when_they_connect_to_a_header_the_peer_has(make_node, raw_peers):
+    n0 = make_node("-disablewallet")
+    n0.rpc.generatetoaddress(1, ADDR)
+    peer = raw_peers(n0)
+    peer.handshake(start_height=1)
+    peer.sync_with_ping()
+
+    def mine_and_wait() -> tuple[bytes, list]:
+        """Mine a block; every announcement the peer got until (and with) the one of it."""
+        mark = len(peer.received)
+        h = _hash(n0.rpc.generatetoaddress(1, ADDR)[0])
+        deadline = time.monotonic() + 10
+        while not any(h in hashes for _, hashes in _announced(peer, mark)):
+            assert time.monotonic() < deadline, _announced(peer, mark)
+            peer.read_some(0.2)
+        return h, _announced(peer, mark)
+
+    b2, seen = mine_and_wait()
+    assert seen == [("inv", [b2])]  # no sendheaders yet
+    peer.send(p.GetData([p.Inv(p.MSG_BLOCK, b2)]))
+    peer.wait_for("block")
+    peer.send(p.SendHeaders())
+    peer.sync_with_ping()
+    b3, seen = mine_and_wait()
+    assert seen == [("inv", [b3])]  # fetching b2 did not tell the node the peer has b2's header
+    peer.send(p.GetHeaders([b3]))  # an empty answer: from now on the node knows the peer has its tip's header
+    peer.wait_for("headers", pred=lambda m: not m.headers)
+    b4, seen = mine_and_wait()
+    assert seen == [("headers", [b4])]
+
+    # a block the peer announced (by headers) and delivered is not announced back to it
+    mine = _block(n0, tag=7)
+    peer.send(p.Headers([mine.header]))
+    peer.wait_for("getdata", pred=lambda m: any(i.hash == mine.hash for i in m.items))
+    peer.send(p.BlockMessage(mine))
+    assert wait_until(lambda: n0.rpc.getbestblockhash() == mine.header.hash_hex)
+    b6, seen = mine_and_wait()
+    assert seen == [("headers", [b6])]
     n0.stop()

@@ -87,6 +87,8 @@ class Peer:
         self.synced_headers = -1
         self.synced_blocks = -1
         self.prefer_headers = False
+        self.best_header_sent: object | None = None  # the last header we sent it (announced or asked for)
+        self.last_unknown_block: bytes | None = None  # announced by inv before we had its header
         self.in_flight: dict[bytes, float] = {}
         self.getheaders_at = 0.0
         self.unconnecting_headers = 0

@@ -253,6 +253,14 @@ class PeerManager:
                 n = n.prev
         return hashes
 
+    def _process_block_availability(self, peer: Peer) -> None:
+        """A block the peer announced before we had its header: now that we may have it, it is the peer's."""
+        if peer.last_unknown_block is not None:
+            node = self._lookup(peer.last_unknown_block)
+            if node is not None:
+                self._update_best_known(peer, node)
+                peer.last_unknown_block = None
+
     def _update_best_known(self, peer: Peer, node) -> None:
         peer.known.add(node.hash)
         if peer.best_known is None or node.chain_work >= peer.best_known.chain_work:  # the latest of equals
@@ -450,7 +458,7 @@ class PeerManager:
                 if node is not None:
                     self._update_best_known(peer, node)
                 else:
-                    unknown_block = item.hash
+                    unknown_block = peer.last_unknown_block = item.hash
             elif item.type == p.MSG_TX:
                 if self._have_tx(item.hash):
                     continue
@@ -537,8 +545,7 @@ class PeerManager:
                     found.append(idx)
                     if idx.hash == msg.hash_stop:
                         break
-        for idx in found:
-            peer.known.add(idx.hash)
+            peer.best_header_sent = found[-1] if found else self.cs.tip
         self.send(peer, p.Headers([idx.header for idx in found]))
 
     def _on_getblocks(self, peer: Peer, msg: p.GetBlocks) -> None:
@@ -629,6 +636,7 @@ class PeerManager:
         self._request_blocks(peer)
 
     def _request_blocks(self, peer: Peer) -> None:
+        self._process_block_availability(peer)
         if not peer.handshake_done or peer.disconnect or peer.best_known is None:
             return
         if len(peer.in_flight) >= MAX_BLOCKS_IN_FLIGHT_PER_PEER:
@@ -868,26 +876,56 @@ class PeerManager:
             for i in range(0, len(txids), p.MAX_INV_SIZE):
                 self.send(peer, p.InvMessage([p.Inv(p.MSG_TX, t) for t in txids[i:i + p.MAX_INV_SIZE]]))
 
+    @staticmethod
+    def _is_ancestor(node, of) -> bool:
+        while of is not None and of.height > node.height:
+            of = of.prev
+        return of is not None and of.hash == node.hash
+
+    def _peer_has_header(self, peer: Peer, node) -> bool:
+        """Whether the peer has this header: it is behind the best one the peer told us of, or behind the last one we
+        sent it (Dash's PeerHasHeader; blocks merely fetched or announced by inv do not count)."""
+        return any(best is not None and self._is_ancestor(node, best) for best in (peer.best_known,
+                                                                                    peer.best_header_sent))
+
     def _announce_blocks(self, peer: Peer) -> None:
+        """New tips as headers when the peer asked for them and they connect to a header it has; else the tip by inv
+        (Dash's SendMessages: too many blocks, a reorganised-away or unconnected list also fall back to inv)."""
         hashes, peer.blocks_to_announce = peer.blocks_to_announce, []
+        self._process_block_availability(peer)
         with self.cs.cs_main:
-            fresh = []
-            for h in dict.fromkeys(hashes):
+            revert = not peer.prefer_headers or len(hashes) > MAX_BLOCKS_TO_ANNOUNCE
+            headers, last = [], None
+            for h in ([] if revert else hashes):
                 idx = self.cs.index.get(h)
-                if idx is not None and self.cs.in_active_chain(idx) and h not in peer.known:
-                    fresh.append(idx)
-        if not fresh:
-            return
-        connects = all(b.prev is a for a, b in zip(fresh, fresh[1:]))
-        first_prev = fresh[0].prev
-        parent_known = first_prev is None or first_prev.hash in peer.known or (
-            peer.best_known is not None and peer.best_known.hash == first_prev.hash)
-        if peer.prefer_headers and connects and parent_known:
-            self.send(peer, p.Headers([i.header for i in fresh]))
-        else:
-            self.send(peer, p.InvMessage([p.Inv(p.MSG_BLOCK, fresh[-1].hash)]))
-        for i in fresh:
-            peer.known.add(i.hash)
+                if idx is None or not self.cs.in_active_chain(idx) or (last is not None and idx.prev is not last):
+                    revert = True
+                    break
+                last = idx
+                if headers:
+                    headers.append(idx)
+                elif self._peer_has_header(peer, idx):
+                    continue
+                elif idx.prev is None or self._peer_has_header(peer, idx.prev):
+                    headers.append(idx)
+                else:
+                    revert = True
+                    break
+            if not revert:
+                if headers:
+                    peer.best_header_sent = last
+                    if len(headers) > 1:
+                        log.debug("SendMessages: %d headers, range (%s, %s), to peer=%d", len(headers),
+                                  headers[0].header.hash_hex, headers[-1].header.hash_hex, peer.id)
+                    else:
+                        log.debug("SendMessages: sending header %s to peer=%d", headers[0].header.hash_hex, peer.id)
+                    self.send(peer, p.Headers([i.header for i in headers]))
+                return
+            tip = self.cs.index.get(hashes[-1]) if hashes else None
+            if tip is None or self._peer_has_header(peer, tip):
+                return
+        log.debug("SendMessages: sending inv peer=%d hash=%s", peer.id, tip.header.hash_hex)
+        self.send(peer, p.InvMessage([p.Inv(p.MSG_BLOCK, tip.hash)]))
 
     def _periodic(self, now: float) -> None:
         peers = [q for q in self.connman.snapshot() if not q.disconnect]
