@@ -73,3 +73,26 @@ def _foreign_address(node) -> str:
     if "lsb_other" not in node.rpc.listwallets():
         node.rpc.createwallet("lsb_other")
     return node.wallet("lsb_other").getnewaddress()
+
+
+def test_received_by_address_and_coinbase_exclusion(fresh_node):
+    node = fresh_node
+    node.start(["-deprecatedrpc=exclude_coinbase"])
+    node.rpc.createwallet("recv")
+    w = node.wallet("recv")
+    mined_to = w.getnewaddress("mined")
+    node.rpc.generatetoaddress(101, mined_to)
+    # -deprecatedrpc=exclude_coinbase: coinbase outputs are not "received"
+    assert w.getreceivedbyaddress(mined_to) == 0 and w.getreceivedbylabel("mined") == 0
+    assert [r for r in w.listreceivedbyaddress() if r["address"] == mined_to] == []
+    incompatible = "include_immature_coinbase is incompatible with deprecated exclude_coinbase"
+    assert_raises_rpc_error(-8, incompatible, w.getreceivedbyaddress, mined_to, 1, False, True)
+    assert_raises_rpc_error(-8, incompatible, w.listreceivedbylabel, 1, False, False, None, True)
+
+    to = w.getnewaddress()
+    w.sendtoaddress(to, 2)
+    node.rpc.generatetoaddress(1, _foreign_address(node))
+    assert w.getreceivedbyaddress(to) == 2
+    foreign = _foreign_address(node)
+    assert_raises_rpc_error(-4, "Address not found in wallet", w.getreceivedbyaddress, foreign)
+    node.stop()

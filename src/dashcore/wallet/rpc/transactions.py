@@ -6,8 +6,8 @@ from ... import address
 from ...amount import to_decimal
 from ...core_io import tx_to_json
 from ...primitives.block import Block
-from ...rpc.util import (RPC_INTERNAL_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, Arg, RPCError,
-                         parse_hash)
+from ...rpc.util import (RPC_INTERNAL_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_WALLET_ERROR, Arg,
+                         RPCError, parse_hash)
 from ..ismine import ISMINE_WATCH_ONLY
 from ..wallet import CWallet, WalletTxEntry
 from .common import get_wallet, is_mine_filter, method, script_of
@@ -211,8 +211,24 @@ def abandontransaction(ctx, req, txid):
     return None
 
 
+def _include_coinbase(ctx, include_immature: bool) -> bool:
+    """Whether coinbase outputs count as received: not with -deprecatedrpc=exclude_coinbase."""
+    include = "exclude_coinbase" not in ctx.args.get_list("deprecatedrpc")
+    if include_immature and not include:
+        raise RPCError(RPC_INVALID_PARAMETER, "include_immature_coinbase is incompatible with deprecated "
+                       "exclude_coinbase")
+    return include
+
+
+def _skip_coinbase(w: CWallet, e: WalletTxEntry, include_coinbase: bool, include_immature: bool) -> bool:
+    """A coinbase out of the main chain, any coinbase when excluded, an immature one unless included."""
+    if e.tx.is_coinbase() and (w.depth(e) < 1 or not include_coinbase):
+        return True
+    return w.is_immature_coinbase(e) and not include_immature
+
+
 def _list_received(w: CWallet, min_depth: int, include_empty: bool, include_watchonly, address_filter,
-                   by_label: bool, include_immature: bool) -> list[dict]:
+                   by_label: bool, include_immature: bool, include_coinbase: bool) -> list[dict]:
     flt = is_mine_filter(w, include_watchonly)
     filtered = None
     if not by_label and address_filter:
@@ -224,7 +240,7 @@ def _list_received(w: CWallet, min_depth: int, include_empty: bool, include_watc
         d = w.depth(e)
         if d < min_depth:
             continue
-        if (e.tx.is_coinbase() and d < 1) or (w.is_immature_coinbase(e) and not include_immature):
+        if _skip_coinbase(w, e, include_coinbase, include_immature):
             continue
         for o in e.tx.vout:
             addr = address.from_script(o.script_pubkey)
@@ -279,7 +295,8 @@ def _list_received(w: CWallet, min_depth: int, include_empty: bool, include_watc
 def listreceivedbyaddress(ctx, req, minconf, addlocked, include_empty, include_watchonly, address_filter, immature):
     w = get_wallet(ctx, req)
     with w.lock:
-        return _list_received(w, minconf, include_empty, include_watchonly, address_filter, False, immature)
+        return _list_received(w, minconf, include_empty, include_watchonly, address_filter, False, immature,
+                              _include_coinbase(ctx, immature))
 
 
 @method("listreceivedbylabel", "wallet",
@@ -289,14 +306,14 @@ def listreceivedbyaddress(ctx, req, minconf, addlocked, include_empty, include_w
 def listreceivedbylabel(ctx, req, minconf, addlocked, include_empty, include_watchonly, immature):
     w = get_wallet(ctx, req)
     with w.lock:
-        return _list_received(w, minconf, include_empty, include_watchonly, None, True, immature)
+        return _list_received(w, minconf, include_empty, include_watchonly, None, True, immature,
+                              _include_coinbase(ctx, immature))
 
 
-def _received(w: CWallet, scripts: set[bytes], min_depth: int, include_immature: bool) -> int:
+def _received(w: CWallet, scripts: set[bytes], min_depth: int, include_immature: bool, include_coinbase: bool) -> int:
     total = 0
     for e in w.txs.values():
-        d = w.depth(e)
-        if (e.tx.is_coinbase() and d < 1) or (w.is_immature_coinbase(e) and not include_immature) or d < min_depth:
+        if _skip_coinbase(w, e, include_coinbase, include_immature) or w.depth(e) < min_depth:
             continue
         total += sum(o.value for o in e.tx.vout if o.script_pubkey in scripts)
     return total
@@ -311,8 +328,8 @@ def getreceivedbyaddress(ctx, req, addr, minconf, addlocked, immature):
     spk = script_of(addr)
     with w.lock:
         if not w.is_mine(spk):
-            return to_decimal(0)
-        return to_decimal(_received(w, {spk}, minconf, immature))
+            raise RPCError(RPC_WALLET_ERROR, "Address not found in wallet")
+        return to_decimal(_received(w, {spk}, minconf, immature, _include_coinbase(ctx, immature)))
 
 
 @method("getreceivedbylabel", "wallet",
@@ -325,4 +342,4 @@ def getreceivedbylabel(ctx, req, label, minconf, addlocked, immature):
     with w.lock:
         scripts = {address.to_script(a) for a, e in w.address_book.items() if e.label == label}
         scripts = {s for s in scripts if w.is_mine(s)}
-        return to_decimal(_received(w, scripts, minconf, immature))
+        return to_decimal(_received(w, scripts, minconf, immature, _include_coinbase(ctx, immature)))
