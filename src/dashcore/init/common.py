@@ -24,5 +24,7 @@ def parse_args(argv: list[str], usage: str, options, version: str) -> ArgsManage
         sys.stdout.write(f"Dash Core version {version}\n")
         return None
     args.read_config_file(args.datadir())
+    for warning in args.warnings:
+        sys.stderr.write(warning + "\n")
     args.select_chain()
     return args

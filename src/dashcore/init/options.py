@@ -63,7 +63,7 @@ _HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "
            "timestampindex", "masternodeblsprivkey", "pushversion", "rpcwaittimeout", "stopatheight",
            "stopafterblockimport", "test", "mempoolexpiry", "maxmempool", "incrementalrelayfee", "txconfirmtarget",
            "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only", "sysperms",
-           "settings",
+           "settings", "includeconf",
            "bantime", "mintxfee", "walletrejectlongchains"]
 
 # The P2P network's options (node.net), shown by the node executables; the wallet accepts them hidden.

@@ -15,10 +15,20 @@ CHAIN = "regtest"
 DEFAULT_CONF = "dash.conf"
 _LEADING_INT = re.compile(r"\s*[-+]?\d+")
 SENSITIVE = {"rpcpassword", "rpcauth", "masternodeblsprivkey", "sporkkey"}
+#: Options a config file gives only in the chain's section (dashd's NETWORK_ONLY): its top level is not read for them.
+NETWORK_ONLY = {"addnode", "bind", "connect", "port", "rpcbind", "rpcport", "wallet", "walletdir"}
 
 
 class ArgsError(Exception):
     """A user mistake in the options or config file; the message is shown as is."""
+
+
+class CommandLineError(ArgsError):
+    """The command line cannot be parsed: ``detail`` says why (dash-cli shows it without dashd's "Error: ")."""
+
+    def __init__(self, detail: str):
+        super().__init__(f"Error: Error parsing command line arguments: {detail}")
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,9 @@ class Option:
 
 
 class ArgsManager:
-    """Options of one process; command-line values win over ``[regtest]``, which wins over the top level."""
+    """Options of one process, as dashd's ArgsManager reads them: for one value, the command line wins over
+    ``[regtest]``, which wins over the top of the config file (never read for the network-only options); a list
+    (``get_list``) takes them all, in that order, unless the command line negated the option."""
 
     def __init__(self, options: list[Option]):
         self._options = {o.name: o for o in options}
@@ -41,6 +53,9 @@ class ArgsManager:
         self.unknown_config: list[str] = []
         self.config_path = ""
         self._log_lines: list[str] = []  # as dashd logs its options at start
+        self._negated: set[str] = set()  # options whose last command-line value was a -noX
+        self._cmdline_includes: list[str] = []
+        self.warnings: list[str] = []  # for stderr, as dashd writes them (the caller prints them)
 
     # -- parsing ---------------------------------------------------------------------------
 
@@ -50,8 +65,8 @@ class ArgsManager:
                 if allow_positional:
                     self.positional = list(argv[i:])
                     return
-                raise ArgsError(f"Error parsing command line arguments: Command line contains unexpected token '{arg}', "
-                                "see the -help output for a list of options.")
+                raise CommandLineError(f"Command line contains unexpected token '{arg}', see the -help output for "
+                                       "a list of options.")
             body = arg[2:] if arg.startswith("--") else arg[1:]
             name, _, value = body.partition("=")
             has_value = "=" in body
@@ -60,17 +75,27 @@ class ArgsManager:
             negated = name not in self._options
             name, value = self._interpret(name, value, has_value, lambda n: f"Invalid parameter -{n}")
             self._cmdline.setdefault(name, []).append(value)
-            self._log_lines.append(f"Command-line arg: {name}={self._shown(name, value, negated)}")
+            shown = self._shown(name, value, negated)
+            self._log_lines.append(f"Command-line arg: {name}={shown}")
+            if negated and value == "0":
+                self._negated.add(name)
+            else:
+                self._negated.discard(name)
+                if name == "includeconf":
+                    self._cmdline_includes.append(shown)
+        if self._cmdline_includes:
+            raise CommandLineError("-includeconf cannot be used from commandline; "
+                                   f"-includeconf={self._cmdline_includes[0]}")
 
     def _interpret(self, name: str, value: str, has_value: bool, err) -> tuple[str, str]:
         if name.startswith("regtest.") and name != "regtest.":
             name = name[len("regtest."):]
         if name not in self._options and name.startswith("no") and name[2:] in self._options:
             if has_value and value not in ("", "0", "1"):
-                raise ArgsError(f"Error parsing command line arguments: Negating of -{name[2:]} is meaningless")
+                raise CommandLineError(f"Negating of -{name[2:]} is meaningless")
             return name[2:], "0" if value != "0" else "1"
         if name not in self._options:
-            raise ArgsError(f"Error parsing command line arguments: {err(name)}")
+            raise CommandLineError(err(name))
         return name, value if has_value else "1"
 
     def read_config_file(self, datadir: str) -> None:
@@ -81,6 +106,18 @@ class ArgsManager:
                 raise ArgsError(f"Error: Error reading configuration file: specified config file \"{conf}\" could not be opened.")
             return
         self.config_path = path
+        self._read_file(path, included=False)
+        if "includeconf" in self._negated:
+            return
+        # included files are read after the main one, [regtest]'s before the top's, relative to the data directory
+        for include in self._config_section.pop("includeconf", []) + self._config.pop("includeconf", []):
+            include_path = os.path.join(datadir, include)
+            if not os.path.isfile(include_path):
+                raise ArgsError(f"Error: Error reading configuration file: Failed to include configuration file "
+                                f"{include}")
+            self._read_file(include_path, included=True)
+
+    def _read_file(self, path: str, included: bool) -> None:
         try:
             with open(path, encoding="utf-8") as f:
                 lines = f.read().splitlines()
@@ -109,6 +146,10 @@ class ArgsManager:
                 self.unknown_config.append(key)
                 continue
             value = ("0" if value != "0" else "1") if base != key else value
+            if included and base == "includeconf":
+                self.warnings.append(f"warning: -includeconf cannot be used from included files; ignoring "
+                                     f"-includeconf={value}")
+                continue
             target = self._config_section if section else self._config
             target.setdefault(base, []).append(value)
             self._log_lines.append(f"Config file arg: {f'[{section}] ' if section else ''}{base}="
@@ -132,8 +173,17 @@ class ArgsManager:
 
     # -- queries ---------------------------------------------------------------------------
 
+    def _sources(self, name: str) -> list[dict[str, list[str]]]:
+        """Where ``name`` is looked for, highest priority first."""
+        if name in self._negated:
+            return [self._cmdline]
+        if name in NETWORK_ONLY:
+            return [self._cmdline, self._config_section]
+        return [self._cmdline, self._config_section, self._config]
+
     def _values(self, name: str) -> list[str]:
-        for source in (self._cmdline, self._config_section, self._config):
+        """The values of the source that wins."""
+        for source in self._sources(name):
             if name in source:
                 return source[name]
         return []
@@ -162,12 +212,15 @@ class ArgsManager:
         return value.lower() not in ("0", "false", "no", "")
 
     def get_list(self, name: str) -> list[str]:
-        return list(self._values(name))
+        """Every value of a list option: the command line's, then ``[regtest]``'s, then the top's."""
+        return [v for source in self._sources(name) for v in source.get(name, [])]
 
     def effective_args(self) -> list[str]:
-        """Every option that is set, with the values that win (command line, then ``[regtest]``, then the
-        top of the config file), as ``-name=value`` strings: what a spawned process is given."""
-        return [f"-{name}={v}" for name in self._options for v in self._values(name)]
+        """Every option that is set, as ``-name=value`` strings for a spawned process: the values of its
+        sources lowest priority first, so that the last (what ``get`` reads) is the one that wins here and
+        ``get_list`` there has them all."""
+        return [f"-{name}={v}" for name in self._options for source in reversed(self._sources(name))
+                for v in source.get(name, [])]
 
     def load_effective_args(self, settings: list[str], config_path: str = "") -> None:
         """Take another process's ``effective_args()`` as this one's command line; options this

@@ -85,7 +85,8 @@ def test_config_file_sections_and_debug_log(fresh_node):
     with open(os.path.join(node.datadir, "dash.conf"), "a") as f:
         f.write("[test]\nrpcport=1\n[regtest]\nsomeunknownkey=1\nuacomment=fromconf\n")
     node.start(["-logtimemicros", "-uacomment=cmdline"])
-    assert node.rpc.getnetworkinfo()["subversion"].endswith("(cmdline)/")
+    # a list option takes the command line's values, then the config file's (dashd's GetArgs)
+    assert node.rpc.getnetworkinfo()["subversion"].endswith("(cmdline; fromconf)/")
     node.stop()
     with open(os.path.join(node.net_dir, "debug.log")) as f:
         log = f.read()
