@@ -45,7 +45,8 @@ def test_dash_cli(node):
     r = cli(node, "-rpcwallet=missing", "getbalance")
     assert r.returncode == 18 and "Requested wallet does not exist" in r.stderr
     r = cli(node, "-rpcport=1", "getblockcount")
-    assert r.returncode == 1 and r.stderr.startswith("error: Could not connect to the server 127.0.0.1:1")
+    assert r.returncode == 1 and r.stderr.startswith(
+        "error: timeout on transient error: Could not connect to the server 127.0.0.1:1")
     r = cli(node, "-rpcpassword=wrong", "-rpcuser=x", "getblockcount")
     assert r.returncode == 1 and "Incorrect rpcuser or rpcpassword" in r.stderr
     assert "Traceback" not in r.stderr
