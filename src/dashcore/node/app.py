@@ -17,7 +17,7 @@ from typing import Callable
 from .. import chainparams
 from ..interfaces import Init
 from ..rpc import (blockchain, blockwait, control, http, mining, net as rpc_net, output_script, rawtransaction,
-                   signmessage)
+                   signmessage, txoutproof)
 from ..rpc.http import HttpRpcServer
 from ..rpc.server import RpcTable
 from ..util import log as logsetup
@@ -114,7 +114,8 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
         if on_ready is not None:
             node_ctx = ctx
             table.set_ready = _then(table.set_ready, lambda: on_ready(node_ctx))  # type: ignore[method-assign]
-        for module in (blockchain, blockwait, control, mining, output_script, rawtransaction, rpc_net, signmessage):
+        for module in (blockchain, blockwait, control, mining, output_script, rawtransaction, rpc_net, signmessage,
+                       txoutproof):
             for m in module.table.methods:
                 table.register(m.command(ctx))
 
