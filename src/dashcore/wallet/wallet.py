@@ -128,6 +128,8 @@ class CWallet(ChainNotifications):
             for r in self.db.load_txs():
                 self._index_tx(WalletTxEntry(r, Transaction.from_bytes(r.raw)))
                 self._next_order = max(self._next_order, r.order + 1)
+            for txid_hex, n in self.db.get_meta("locked_coins", []):
+                self.locked_coins.add(OutPoint(bytes.fromhex(txid_hex), n))
             best = self.db.get_meta("best_block")
             if best:
                 self.last_block_hash = bytes.fromhex(best["hash"])
@@ -144,6 +146,8 @@ class CWallet(ChainNotifications):
             return
         for txin in entry.tx.vin:
             self.spends.setdefault(txin.prevout, set()).add(entry.txid)
+            if txin.prevout in self.locked_coins:  # a spent coin needs no lock (Bitcoin's AddToSpends)
+                self.unlock_coin(txin.prevout)
 
     def attach_chain(self, new: bool) -> None:
         """Register for notifications, then catch up with the chain (a new wallet starts at the tip)."""
@@ -422,6 +426,34 @@ class CWallet(ChainNotifications):
 
     def have_watch_only_any(self) -> bool:
         return bool(self.watch)
+
+    # -- locked coins ---------------------------------------------------------------------------
+
+    def lock_coin(self, op: OutPoint, persistent: bool = False) -> None:
+        """Keep ``op`` from coin selection; in the wallet file too when ``persistent``."""
+        self.locked_coins.add(op)
+        if persistent:
+            stored = self._stored_locks()
+            stored.add(op)
+            self._write_locks(stored)
+
+    def unlock_coin(self, op: OutPoint) -> None:
+        """Unlocking clears a lock in memory and in the wallet file alike."""
+        self.locked_coins.discard(op)
+        stored = self._stored_locks()
+        if op in stored:
+            stored.discard(op)
+            self._write_locks(stored)
+
+    def unlock_all_coins(self) -> None:
+        self.locked_coins.clear()
+        self._write_locks(set())
+
+    def _stored_locks(self) -> set[OutPoint]:
+        return {OutPoint(bytes.fromhex(t), n) for t, n in self.db.get_meta("locked_coins", [])}
+
+    def _write_locks(self, ops: set[OutPoint]) -> None:
+        self.db.set_meta("locked_coins", sorted([op.txid.hex(), op.n] for op in ops))
 
     # -- transactions ---------------------------------------------------------------------------
 
@@ -841,17 +873,21 @@ class CWallet(ChainNotifications):
             return tx, funded.fee
 
     def commit_transaction(self, tx: Transaction, comment: str = "", comment_to: str = "") -> None:
-        """Broadcast ``tx``; once the mempool took it, record it as ours. InterfaceError if refused."""
-        reason = self.chain.broadcast_transaction(tx.serialize(), 0, True)
-        if reason:
-            raise InterfaceError(f"Error: The transaction was rejected! Reason given: {reason}", RPC_WALLET_ERROR)
+        """Record ``tx`` as ours, then broadcast it. A transaction the mempool refuses stays in the wallet,
+        unconfirmed and untrusted (Dash's CommitTransaction only logs the reason)."""
         with self.lock:
             self.db.begin()
             try:
-                self.sync_transaction(tx, None, True)
+                self.sync_transaction(tx, None, False)
                 entry = self.txs.get(tx.txid)
                 if entry is not None:
                     entry.record.comment, entry.record.comment_to = comment, comment_to
                     self.db.write_tx(entry.record)
             finally:
                 self.db.commit()
+            reason = self.chain.broadcast_transaction(tx.serialize(), 0, True)
+            if reason:
+                log.info("[%s] CommitTransaction(): Transaction cannot be broadcast immediately, %s",
+                         self.name or "default wallet", reason)
+            elif entry is not None:
+                entry.in_mempool = True

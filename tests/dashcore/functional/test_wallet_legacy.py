@@ -177,3 +177,36 @@ def test_address_groupings_and_multisig_addresses(node):
     assert_raises_rpc_error(-5, "Invalid address: nonsense", w.addmultisigaddress, 1, ["nonsense"])
     assert_raises_rpc_error(-8, "not enough keys supplied (got 1 keys, but need at least 2 to redeem)",
                             w.addmultisigaddress, 2, [keys[0]])
+
+
+def test_persistent_locks_and_spent_coins_unlock(fresh_node):
+    node = fresh_node
+    node.start()
+    w = _funded(node, "locks")
+    coin = {k: w.listunspent()[0][k] for k in ("txid", "vout")}
+    assert w.lockunspent(False) is True  # locking nothing is no error
+    w.lockunspent(False, [coin])
+    w.lockunspent(False, [coin], True)  # a memory lock made persistent
+    assert_raises_rpc_error(-8, "Invalid parameter, output already locked", w.lockunspent, False, [coin])
+    info = w.getwalletinfo()
+    assert info["lastprocessedblock"] == {"hash": node.rpc.getbestblockhash(), "height": node.rpc.getblockcount()}
+    assert w.getbalances()["lastprocessedblock"] == info["lastprocessedblock"]
+    node.stop()
+    node.start()
+    node.rpc.loadwallet("locks")
+    w = node.wallet("locks")
+    assert w.listlockunspent() == [coin]
+    w.lockunspent(True, [coin])
+    node.stop()
+    node.start()
+    node.rpc.loadwallet("locks")
+    w = node.wallet("locks")
+    assert w.listlockunspent() == []
+
+    # a transaction spending a locked coin (chosen by hand) unlocks it
+    w.lockunspent(False, [coin], True)
+    raw = node.rpc.createrawtransaction([coin], {w.getnewaddress(): 1})
+    funded = w.fundrawtransaction(raw)
+    node.rpc.sendrawtransaction(w.signrawtransactionwithwallet(funded["hex"])["hex"])
+    assert w.listlockunspent() == []
+    node.stop()

@@ -7,7 +7,7 @@ from ...amount import to_decimal
 from ...primitives.transaction import OutPoint
 from ...rpc.util import RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, Arg, RPCError, parse_hash
 from ..ismine import ISMINE_WATCH_ONLY
-from .common import amount_arg, get_wallet, is_mine_filter, method
+from .common import amount_arg, get_wallet, is_mine_filter, last_processed_block, method
 
 
 @method("getbalance", "wallet", [Arg("dummy", "str", False), Arg("minconf", "int", False, 0),
@@ -35,6 +35,7 @@ def getbalances(ctx, req):
         trusted, pending, immature = w.balances(watch_only=True)
         out["watchonly"] = {"trusted": to_decimal(trusted), "untrusted_pending": to_decimal(pending),
                             "immature": to_decimal(immature)}
+    out["lastprocessedblock"] = last_processed_block(w)
     return out
 
 
@@ -56,7 +57,8 @@ def getwalletinfo(ctx, req):
         if w.is_crypted():
             out["unlocked_until"] = w.unlocked_until
         out.update({"paytxfee": to_decimal(w.fee_policy.pay_tx_fee), "private_keys_enabled": w.private_keys_enabled,
-                    "avoid_reuse": False, "scanning": False, "descriptors": False})
+                    "avoid_reuse": False, "scanning": False, "descriptors": False, "external_signer": False,
+                    "lastprocessedblock": last_processed_block(w)})
         return out
 
 
@@ -142,15 +144,19 @@ def _outpoints(items) -> list[OutPoint]:
     return ops
 
 
-@method("lockunspent", "wallet", [Arg("unlock", "bool"), Arg("transactions", "arr", False)],
-        "Updates list of temporarily unspendable outputs.")
-def lockunspent(ctx, req, unlock, transactions):
+@method("lockunspent", "wallet", [Arg("unlock", "bool"), Arg("transactions", "arr", False),
+                                  Arg("persistent", "bool", False, False)],
+        "Updates list of temporarily unspendable outputs.\n"
+        "Temporarily lock (unlock=false) or unlock (unlock=true) specified transaction outputs.\n"
+        "If no transaction outputs are specified when unlocking then all current locked transaction outputs are "
+        "unlocked.\nLocks are stored in memory only, unless persistent=true, in which case they will be written to "
+        "the\nwallet database and loaded on node start. Unlocking will clear both persistent and not.")
+def lockunspent(ctx, req, unlock, transactions, persistent):
     w = get_wallet(ctx, req)
     with w.lock:
         if transactions is None:
-            if not unlock:
-                raise RPCError(RPC_INVALID_PARAMETER, "Invalid parameter, unlock is required when no transactions are given")
-            w.locked_coins.clear()
+            if unlock:
+                w.unlock_all_coins()
             return True
         ops = _outpoints(transactions)
         for op in ops:
@@ -164,10 +170,13 @@ def lockunspent(ctx, req, unlock, transactions):
             locked = op in w.locked_coins
             if unlock and not locked:
                 raise RPCError(RPC_INVALID_PARAMETER, "Invalid parameter, expected locked output")
-            if not unlock and locked:
+            if not unlock and locked and not persistent:
                 raise RPCError(RPC_INVALID_PARAMETER, "Invalid parameter, output already locked")
         for op in ops:
-            (w.locked_coins.discard if unlock else w.locked_coins.add)(op)
+            if unlock:
+                w.unlock_coin(op)
+            else:
+                w.lock_coin(op, persistent)
     return True
 
 

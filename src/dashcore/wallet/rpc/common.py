@@ -92,3 +92,8 @@ def check_unlocked(w: CWallet) -> None:
     if w.is_locked():
         raise RPCError(RPC_WALLET_UNLOCK_NEEDED, "Error: Please enter the wallet passphrase with walletpassphrase first.")
 
+
+
+def last_processed_block(w: CWallet) -> dict:
+    """Dash's lastprocessedblock: the block the wallet's answer was made at."""
+    return {"hash": w.last_block_hash[::-1].hex(), "height": w.last_block_height}

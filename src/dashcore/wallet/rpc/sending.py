@@ -140,7 +140,7 @@ def fundrawtransaction(ctx, req, hexstring, options):
             raise RPCError(RPC_WALLET_ERROR, e.message) from None
         if options.get("lockUnspents"):
             for txin in funded.tx.vin:
-                w.locked_coins.add(txin.prevout)
+                w.lock_coin(txin.prevout)
     return {"hex": funded.tx.serialize().hex(), "fee": to_decimal(funded.fee), "changepos": funded.change_pos}
 
 

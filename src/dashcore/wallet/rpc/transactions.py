@@ -10,7 +10,7 @@ from ...rpc.util import (RPC_INTERNAL_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INV
                          RPCError, parse_hash)
 from ..ismine import ISMINE_WATCH_ONLY
 from ..wallet import CWallet, WalletTxEntry
-from .common import get_wallet, is_mine_filter, method, script_of
+from .common import get_wallet, is_mine_filter, last_processed_block, method, script_of
 
 
 def tx_fields(w: CWallet, e: WalletTxEntry) -> dict:
@@ -193,7 +193,8 @@ def gettransaction(ctx, req, txid, include_watchonly, verbose):
         out["details"] = list_entries(w, e, flt, long=False)
         out["hex"] = e.tx.serialize().hex()
         if verbose:
-            out["decoded"] = tx_to_json(e.tx)
+            out["decoded"] = tx_to_json(e.tx, include_hex=False)
+        out["lastprocessedblock"] = last_processed_block(w)
         return out
 
 
