@@ -47,7 +47,7 @@ _SHOWN = [
 ]
 
 # Options Dash Core's test framework and config files pass, accepted and not listed by -help (Dash lists most only
-# with -help-debug). Most have no effect here; -maxtipage, -sysperms and -mempoolexpiry do.
+# with -help-debug). Most have no effect here; -maxtipage, -sysperms, -mempoolexpiry and -persistmempool do.
 _HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "listenonion", "peertimeout",
            "upnp", "natpmp", "shrinkdebugfile", "tinyblk", "unsafesqlitesync", "connect", "listen", "addnode",
            "logsourcelocations", "loglevel", "v2transport", "createwalletbackups", "whitelist", "checkblocks",
@@ -64,7 +64,7 @@ _HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "
            "stopafterblockimport", "test", "mempoolexpiry", "maxmempool", "incrementalrelayfee", "txconfirmtarget",
            "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only", "sysperms",
            "settings", "includeconf",
-           "bantime", "mintxfee", "walletrejectlongchains"]
+           "bantime", "peerbloomfilters", "mintxfee", "walletrejectlongchains"]
 
 # The P2P network's options (node.net), shown by the node executables; the wallet accepts them hidden.
 _NET = [Option("port", f"Listen for connections on <port> (default: {chainparams.DEFAULT_PORT})", "<port>"),
@@ -74,6 +74,8 @@ _NET = [Option("port", f"Listen for connections on <port> (default: {chainparams
         Option("addnode", "Add a node to connect to and attempt to keep the connection open", "<ip>"),
         Option("maxconnections", "Maintain at most <n> connections to peers (default: 125)", "<n>"),
         Option("bantime", "Default duration (in seconds) of manually configured bans (default: 86400)", "<n>"),
+        Option("peerbloomfilters", "Tolerate bloom filter messages (not applied here) and answer mempool requests "
+               "(default: 1); with 0, peers that send them are disconnected as Dash does"),
         Option("peertimeout", "Seconds a peer may take to complete the version handshake (default: 60)", "<n>"),
         Option("whitelist", "Add permission flags to the peers connecting from the given IP address or subnet "
                "(noban, relay, mempool, download, ...)", "<[permissions@]IP address or network>")]

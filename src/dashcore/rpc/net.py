@@ -40,7 +40,7 @@ def _permissions(peer) -> list[str]:
             if peer.has_permission(name)]
 
 
-def _peer_json(peer) -> dict:
+def _peer_json(peer, deprecated_banscore: bool = False) -> dict:
     now = time.monotonic()
     host, port = peer.bind
     info = {
@@ -72,6 +72,10 @@ def _peer_json(peer) -> dict:
         "inbound": peer.inbound,
         "addnode": peer.conn_type == "manual",
         "masternode": False,
+    })
+    if deprecated_banscore:
+        info["banscore"] = peer.misbehavior
+    info.update({
         "startingheight": peer.start_height,
         "synced_headers": peer.synced_headers,
         "synced_blocks": peer.synced_blocks,
@@ -92,11 +96,12 @@ def _peer_json(peer) -> dict:
 @method("getpeerinfo", "network", description="Returns data about each connected network node as a json array of objects.")
 def getpeerinfo(ctx, req):
     connman = _connman(ctx)
+    banscore = "banscore" in ctx.args.get_list("deprecatedrpc")
     out = []
     for peer in sorted(connman.snapshot(), key=lambda q: q.id):
         if peer.disconnect:
             continue
-        info = _peer_json(peer)
+        info = _peer_json(peer, banscore)
         lookup = connman.manager._lookup if connman.manager else None
         if lookup is not None:
             info["inflight"] = sorted(n.height for n in (lookup(h) for h in list(peer.in_flight)) if n is not None)

@@ -198,3 +198,32 @@ def test_blocks_are_announced_by_headers_only_when_they_connect_to_a_header_the_
     b6, seen = mine_and_wait()
     assert seen == [("headers", [b6])]
     n0.stop()
+
+
+def test_without_peerbloomfilters_filter_and_mempool_messages_disconnect(make_node, raw_peers):
+    n0 = make_node("-disablewallet", "-peerbloomfilters=0", "-deprecatedrpc=banscore")
+    for command, payload in (("mempool", b""), ("filterload", b"\x01\xcc" + bytes(9)), ("filteradd", b"\x01\xcc"),
+                             ("filterclear", b"")):
+        peer = raw_peers(n0)
+        peer.handshake()
+        peer.sync_with_ping()
+        peer.send_raw(p.frame(command, payload))
+        assert peer.wait_for_disconnect(), command
+    assert wait_until(lambda: n0.rpc.getconnectioncount() == 0)
+    fine = raw_peers(n0)
+    fine.handshake()
+    fine.sync_with_ping()
+    [info] = n0.rpc.getpeerinfo()
+    assert info["banscore"] == 0  # shown with -deprecatedrpc=banscore
+    n0.stop()
+
+
+def test_with_peerbloomfilters_by_default_mempool_is_answered(make_node, raw_peers):
+    n0 = make_node("-disablewallet")
+    peer = raw_peers(n0)
+    peer.handshake()
+    peer.send_raw(p.frame("filterclear", b""))
+    peer.send(p.MempoolRequest())
+    peer.sync_with_ping()
+    assert "banscore" not in n0.rpc.getpeerinfo()[0]
+    n0.stop()

@@ -96,6 +96,7 @@ class Connman:
         if self.peer_timeout <= 0:
             raise NetError("Error: peertimeout must be a positive integer.")
         self.whitelist = Whitelist(args.get_list("whitelist"))
+        self.bloom_filters = args.get_bool("peerbloomfilters", True)  # Dash's default; off, filter messages drop peers
         connect = [c for c in args.get_list("connect") if c not in ("", "0")]
         self.connect_only = args.is_set("connect")  # -connect (even =0): no automatic outbound
         if args.is_set("connect") and args.get("connect") == "0":

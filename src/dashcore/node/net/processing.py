@@ -59,6 +59,8 @@ PUNISHED_TX_REASONS = {"bad-txns-vin-empty", "bad-txns-vout-empty", "bad-txns-ov
                        "bad-cb-length", "bad-txns-prevout-null", "coinbase", "bad-txns-in-belowout"}
 #: Block rejections that are not the sender's fault.
 UNPUNISHED_BLOCK_REASONS = {"time-too-new", "prev-blk-not-found"}
+#: Bloom filter messages (BIP37): not implemented, so ignored, but with -peerbloomfilters=0 they cost the peer.
+BLOOM_COMMANDS = {"filterload", "filteradd", "filterclear"}
 #: A mutated block (Bitcoin's BLOCK_MUTATED) says nothing of its header: the real block has the same hash.
 MUTATED_BLOCK_REASONS = {"bad-txnmrklroot", "bad-txns-duplicate"}
 
@@ -290,6 +292,12 @@ class PeerManager:
     # -- messages ------------------------------------------------------------------------------------
 
     def _process(self, peer: Peer, raw: p.RawMessage) -> None:
+        if raw.command in BLOOM_COMMANDS and peer.handshake_done and not self.connman.bloom_filters:
+            # we offer no bloom services then: Dash drops a peer that uses them anyway
+            log.debug("%s received despite not offering bloom services from peer=%d; disconnecting", raw.command,
+                      peer.id)
+            self.connman.disconnect_peer(peer, "bloom filter message")
+            return
         if raw.command == "pong" and peer.handshake_done:
             log.debug("received: pong (%d bytes) peer=%d", len(raw.payload), peer.id)
             self._on_pong_payload(peer, raw.payload)
@@ -565,6 +573,11 @@ class PeerManager:
             self.send(peer, p.InvMessage(items))
 
     def _on_mempool(self, peer: Peer, msg) -> None:
+        if not self.connman.bloom_filters and not peer.has_permission("mempool"):
+            if not peer.has_permission("noban"):
+                log.debug("mempool request with bloom filters disabled, disconnect peer=%d", peer.id)
+                self.connman.disconnect_peer(peer, "mempool request")
+            return
         with self.cs.cs_main:
             txids = list(self.cs.mempool.entries)
         for i in range(0, len(txids), p.MAX_INV_SIZE):
