@@ -227,3 +227,35 @@ def test_with_peerbloomfilters_by_default_mempool_is_answered(make_node, raw_pee
     peer.sync_with_ping()
     assert "banscore" not in n0.rpc.getpeerinfo()[0]
     n0.stop()
+
+
+def test_stale_blocks_are_served_only_while_recent(make_node, raw_peers):
+    # the clock jumps two months: with this -peertimeout neither silence nor our unanswered ping drops the peer
+    n0 = make_node("-disablewallet", "-peertimeout=999999999")
+    n0.rpc.setmocktime(int(time.time()) - 60 * 24 * 60 * 60)
+    hashes = n0.rpc.generatetoaddress(3, ADDR)
+    peer = raw_peers(n0)
+    peer.handshake()
+    fork1 = _block(n0, tag=1, parent=n0.rpc.getblockheader(hashes[0]))
+    fork2 = _block(n0, tag=1, parent={"hash": fork1.header.hash_hex, "height": 2, "time": fork1.header.time})
+    fork3 = _block(n0, tag=1, parent={"hash": fork2.header.hash_hex, "height": 3, "time": fork2.header.time})
+    for b in (fork1, fork2, fork3):
+        peer.send(p.BlockMessage(b))
+    assert wait_until(lambda: n0.rpc.getbestblockhash() == fork3.header.hash_hex)
+    stale = _hash(hashes[-1])
+
+    def served(block_hash: bytes) -> tuple[bool, bool]:
+        mark = len(peer.received)
+        peer.send(p.GetData([p.Inv(p.MSG_BLOCK, block_hash)]))
+        peer.send(p.GetHeaders([], block_hash))
+        peer.sync_with_ping()
+        got = peer.received[mark:]
+        return (any(m.command == "block" and p.decode(m).block.hash == block_hash for m in got),
+                any(m.command == "headers" and p.decode(m).headers for m in got))
+
+    assert served(stale) == (True, True)  # off the main chain, but recent
+    n0.rpc.setmocktime(0)
+    n0.rpc.generatetoaddress(1, ADDR)  # the best header is now two months younger than the stale block
+    assert served(stale) == (False, False)
+    assert served(_hash(hashes[0])) == (True, True)  # as old, but on the main chain
+    n0.stop()

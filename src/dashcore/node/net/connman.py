@@ -459,10 +459,14 @@ class Connman:
             if not peer.disconnect and self._inactive(peer, now):
                 self.disconnect_peer(peer, "inactive")
 
+    def inactivity_checks_due(self, peer: Peer, now: int) -> bool:
+        """Whether -peertimeout has passed since the peer connected (node's clock): only then are peers dropped for
+        silence or an unanswered ping (the functional tests set it huge, so that jumps in mock time drop no one)."""
+        return peer.connected_at + self.peer_timeout < now
+
     def _inactive(self, peer: Peer, now: int) -> bool:
-        """Dash's inactivity check, on the node's (mock) clock: only once -peertimeout has passed since connecting
-        (the functional tests set it huge, so that jumps in mock time drop no one)."""
-        if peer.connected_at + self.peer_timeout >= now:
+        """Dash's inactivity check, on the node's (mock) clock."""
+        if not self.inactivity_checks_due(peer, now):
             return False
         if not peer.last_recv or not peer.last_send:
             log.debug("socket no message in first %d seconds, %d %d peer=%d", self.peer_timeout,

@@ -51,6 +51,8 @@ ORPHAN_EXPIRE = 20 * 60.0
 MAX_PENDING_BLOCKS = 64
 MAX_UNCONNECTING_HEADERS = 10
 MAX_BLOCKS_TO_ANNOUNCE = 8
+STALE_RELAY_AGE_LIMIT = 30 * 24 * 60 * 60  # a block off the main chain older than this (or this much work behind)
+POW_TARGET_SPACING = 150  # Dash's 2.5 minutes, by which work is turned into time
 SENDHEADERS_VERSION = 70012
 
 #: Reasons a transaction is invalid by consensus (Bitcoin's TX_CONSENSUS): its sender is punished.
@@ -495,7 +497,11 @@ class PeerManager:
                     idx = self.cs.index.get(item.hash)
                     data = None
                     if idx is not None and not (idx.failed or idx.failed_child):
-                        data = self.cs.read_block_bytes(idx)
+                        if self._block_request_allowed(idx):
+                            data = self.cs.read_block_bytes(idx)
+                        else:
+                            log.debug("ProcessGetBlockData: ignoring request from peer=%d for old block that isn't in "
+                                      "the main chain", peer.id)
                     tip_hash = self.cs.tip.hash
                 if data is None:
                     continue
@@ -526,6 +532,17 @@ class PeerManager:
             elif item.type == p.MSG_BLOCK and self.in_flight.get(item.hash) == peer.id:
                 self._release_block(item.hash)
 
+    def _block_request_allowed(self, idx) -> bool:
+        """Whether a block (or header) may be served (cs_main held): the main chain always; a block off it only when
+        it was valid and is recent in time and in work, so that stale blocks do not fingerprint the node."""
+        if self.cs.in_active_chain(idx):
+            return True
+        best = self._best_header()
+        if not idx.validated or best.time - idx.time >= STALE_RELAY_AGE_LIMIT:
+            return False
+        proof = work_of(best.header.bits)
+        return proof > 0 and (best.chain_work - idx.chain_work) * POW_TARGET_SPACING // proof < STALE_RELAY_AGE_LIMIT
+
     def _locator_too_long(self, peer: Peer, msg: p.GetHeaders) -> bool:
         if len(msg.locator) <= p.MAX_LOCATOR_SIZE:
             return False
@@ -544,6 +561,10 @@ class PeerManager:
             if not msg.locator:
                 idx = self.cs.index.get(msg.hash_stop)
                 if idx is None:
+                    return
+                if not self._block_request_allowed(idx):
+                    log.debug("ProcessMessage: ignoring request from peer=%d for old block header that isn't in the "
+                              "main chain", peer.id)
                     return
                 found = [idx]
             else:
@@ -865,7 +886,8 @@ class PeerManager:
         if not peer.handshake_done:
             return
         clock_now = mockable_now()
-        if peer.ping_nonce and clock_now - peer.ping_start > PING_TIMEOUT:
+        if (peer.ping_nonce and clock_now - peer.ping_start > PING_TIMEOUT
+                and self.connman.inactivity_checks_due(peer, int(clock_now))):
             log.info("ping timeout: %.6fs peer=%d", clock_now - peer.ping_start, peer.id)
             self.connman.disconnect_peer(peer, "ping timeout")
             return
