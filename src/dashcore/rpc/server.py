@@ -86,10 +86,6 @@ class RpcTable:
             self._running = False
             self._stopping.notify_all()
 
-    @property
-    def running(self) -> bool:
-        return self._running
-
     def wait_while_running(self, done: Callable[[], bool], timeout: float | None, poll: float = 0.05) -> None:
         """Return once ``done()`` holds, ``timeout`` seconds have passed, or the server stops."""
         deadline = None if timeout is None else time.monotonic() + timeout
