@@ -64,7 +64,7 @@ _HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "
            "stopafterblockimport", "test", "mempoolexpiry", "maxmempool", "incrementalrelayfee", "txconfirmtarget",
            "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only", "sysperms",
            "settings", "includeconf",
-           "bantime", "peerbloomfilters", "mintxfee", "walletrejectlongchains"]
+           "bantime", "peerbloomfilters", "mintxfee", "walletrejectlongchains", "rescan"]
 
 # The P2P network's options (node.net), shown by the node executables; the wallet accepts them hidden.
 _NET = [Option("port", f"Listen for connections on <port> (default: {chainparams.DEFAULT_PORT})", "<port>"),

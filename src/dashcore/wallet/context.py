@@ -88,8 +88,9 @@ class WalletContext:
                     db.set_meta("disable_private_keys", disable_private_keys)
                 wallet.load_from_db()
                 wallet.fee_policy = self.fee_policy()
+                wallet.broadcast_transactions = self.args.get_bool("walletbroadcast", True)
                 wallet.top_up_keypool()
-                wallet.attach_chain(new=create)
+                wallet.attach_chain(new=create, rescan=self.args.get_bool("rescan"))
             except Exception:
                 wallet.close()
                 raise

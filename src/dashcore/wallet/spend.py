@@ -52,6 +52,11 @@ class FeePolicy:
         return max(rate, self.min_tx_fee, self.relay_fee)
 
 
+def duff_per_byte(rate: int) -> str:
+    """A rate in duffs/kB as CFeeRate::ToString shows it in duff/B ("1.000 duff/B")."""
+    return f"{rate // 1000}.{rate % 1000:03d} duff/B"
+
+
 def fee_for(rate: int, size: int) -> int:
     """The fee at ``rate`` duffs/kB for ``size`` bytes, rounded up (Bitcoin's CFeeRate::GetFee)."""
     return math.ceil(rate * size / 1000) if size else 0
@@ -97,6 +102,37 @@ def signed_size(wallet, vin: list[TxIn], spent: list[bytes], vout: list[TxOut], 
     return size + sum(len(o.serialize()) for o in vout)
 
 
+# -- coin types (Dash's CoinType filter of listunspent) -----------------------------------------
+
+COIN = 100_000_000
+STANDARD_DENOMINATIONS = (10 * COIN + 10000, COIN + 1000, COIN // 10 + 100, COIN // 100 + 10, COIN // 1000 + 1)
+COINJOIN_COLLATERAL = STANDARD_DENOMINATIONS[-1] // 10
+MASTERNODE_COLLATERALS = (1000 * COIN, 4000 * COIN)  # regular, evo
+(ALL_COINS, ONLY_FULLY_MIXED, ONLY_READY_TO_MIX, ONLY_NONDENOMINATED, ONLY_MASTERNODE_COLLATERAL,
+ ONLY_COINJOIN_COLLATERAL) = range(6)
+
+
+def is_coinjoin_collateral(value: int) -> bool:
+    return COINJOIN_COLLATERAL <= value <= 4 * COINJOIN_COLLATERAL
+
+
+def coin_type_matches(value: int, coin_type: int) -> bool:
+    """Whether an output of ``value`` duffs is of ``coin_type``. Nothing is ever mixed here, so every
+    denominated output is ready to mix and none fully mixed."""
+    denominated = value in STANDARD_DENOMINATIONS
+    if coin_type == ONLY_FULLY_MIXED:
+        return False
+    if coin_type == ONLY_READY_TO_MIX:
+        return denominated
+    if coin_type == ONLY_NONDENOMINATED:
+        return not denominated and not is_coinjoin_collateral(value)
+    if coin_type == ONLY_MASTERNODE_COLLATERAL:
+        return value in MASTERNODE_COLLATERALS
+    if coin_type == ONLY_COINJOIN_COLLATERAL:
+        return is_coinjoin_collateral(value)
+    return True
+
+
 @dataclass
 class FundRequest:
     vout: list[TxOut]
@@ -110,6 +146,7 @@ class FundRequest:
     locktime: int | None = None
     version: int = 2
     min_depth: int = 0
+    override_min_fee: bool = False  # an explicit fee_rate below -mintxfee / the relay fee is used as given
 
 
 @dataclass
@@ -141,6 +178,11 @@ def fund(wallet, req: FundRequest, policy: FeePolicy) -> Funded:
     """Add inputs (and a change output) so that ``req``'s outputs and the fee are paid. Call with
     the wallet's lock held."""
     rate = policy.rate(req.fee_rate)
+    if req.fee_rate is not None and not req.override_min_fee:
+        floor = max(policy.min_tx_fee, policy.relay_fee)
+        if floor > req.fee_rate:
+            raise InterfaceError(f"Fee rate ({duff_per_byte(req.fee_rate)}) is lower than the minimum fee rate setting "
+                                 f"({duff_per_byte(floor)})", RPC_WALLET_ERROR)
     vout = list(req.vout)
     for o in vout:
         if o.value < 0:

@@ -89,6 +89,7 @@ class CWallet(ChainNotifications):
         self.keypool_size = max(keypool_size, 1)
         self.lock = threading.RLock()
         self.fee_policy = FeePolicy()
+        self.broadcast_transactions = True  # -walletbroadcast
         self.keys: dict[bytes, KeyRecord] = {}  # pubkey -> key
         self.key_ids: dict[bytes, bytes] = {}  # hash160(pubkey) -> pubkey
         self.redeem_scripts: dict[bytes, bytes] = {}  # hash160(script) -> script
@@ -149,8 +150,9 @@ class CWallet(ChainNotifications):
             if txin.prevout in self.locked_coins:  # a spent coin needs no lock (Bitcoin's AddToSpends)
                 self.unlock_coin(txin.prevout)
 
-    def attach_chain(self, new: bool) -> None:
-        """Register for notifications, then catch up with the chain (a new wallet starts at the tip)."""
+    def attach_chain(self, new: bool, rescan: bool = False) -> None:
+        """Register for notifications, then catch up with the chain (a new wallet starts at the tip; with
+        ``rescan``, -rescan, an existing one scans from genesis)."""
         # Registered under the lock: notifications for blocks after the rescan's end wait for it
         # (and a block notified twice is harmless: block_connected is idempotent).
         with self.lock:
@@ -168,7 +170,7 @@ class CWallet(ChainNotifications):
                     if h is not None and not self.chain.find_block(h).in_active_chain:
                         self._set_unconfirmed(entry) if h_attr == "block_hash" else self._clear_conflict(entry)
             start = 0
-            if self.last_block_hash:
+            if self.last_block_hash and not rescan:
                 found = self.chain.find_block(self.last_block_hash)
                 if found.found and found.in_active_chain:
                     start = found.height + 1
@@ -203,7 +205,9 @@ class CWallet(ChainNotifications):
         return scanned
 
     def resubmit(self) -> None:
-        """Broadcast again every unconfirmed, non-abandoned transaction of ours."""
+        """Broadcast again every unconfirmed, non-abandoned transaction of ours (not with -walletbroadcast=0)."""
+        if not self.broadcast_transactions:
+            return
         with self.lock:
             pending = sorted((e for e in self.txs.values() if self.depth(e) == 0 and not e.record.abandoned
                               and not e.tx.is_coinbase() and self.debit(e.tx) > 0), key=lambda e: e.record.order)
@@ -873,8 +877,8 @@ class CWallet(ChainNotifications):
             return tx, funded.fee
 
     def commit_transaction(self, tx: Transaction, comment: str = "", comment_to: str = "") -> None:
-        """Record ``tx`` as ours, then broadcast it. A transaction the mempool refuses stays in the wallet,
-        unconfirmed and untrusted (Dash's CommitTransaction only logs the reason)."""
+        """Record ``tx`` as ours, then broadcast it (unless -walletbroadcast=0). A transaction the mempool
+        refuses stays in the wallet, unconfirmed and untrusted (Dash's CommitTransaction only logs the reason)."""
         with self.lock:
             self.db.begin()
             try:
@@ -885,6 +889,8 @@ class CWallet(ChainNotifications):
                     self.db.write_tx(entry.record)
             finally:
                 self.db.commit()
+            if not self.broadcast_transactions:
+                return
             reason = self.chain.broadcast_transaction(tx.serialize(), 0, True)
             if reason:
                 log.info("[%s] CommitTransaction(): Transaction cannot be broadcast immediately, %s",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from ... import address
 from ...amount import to_decimal
 from ...primitives.transaction import OutPoint
-from ...rpc.util import RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, Arg, RPCError, parse_hash
+from ...rpc.util import (RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, Arg, RPCError, json_type_name,
+                         parse_hash)
+from ..spend import ALL_COINS, ONLY_COINJOIN_COLLATERAL, coin_type_matches
 from ..ismine import ISMINE_WATCH_ONLY
 from .common import amount_arg, get_wallet, is_mine_filter, last_processed_block, method
 
@@ -92,6 +94,15 @@ def listunspent(ctx, req, minconf, maxconf, addresses, include_unsafe, query_opt
                 raise RPCError(RPC_INVALID_PARAMETER, f"Invalid parameter, duplicated address: {a}")
             wanted.add(a)
     opts = query_options or {}
+    for key in opts:
+        if key not in ("minimumAmount", "maximumAmount", "minimumSumAmount", "maximumCount", "coinType"):
+            raise RPCError(RPC_INVALID_PARAMETER, f"Invalid key used in query_options JSON object: {key}")
+    coin_type = opts.get("coinType", ALL_COINS)
+    if isinstance(coin_type, bool) or not isinstance(coin_type, int):
+        raise RPCError(RPC_TYPE_ERROR, f"JSON value of type {json_type_name(coin_type)} is not of expected type number")
+    if not ALL_COINS <= coin_type <= ONLY_COINJOIN_COLLATERAL:
+        raise RPCError(RPC_INVALID_PARAMETER, f"Invalid coinType selected. Available range: {ALL_COINS} - "
+                       f"{ONLY_COINJOIN_COLLATERAL}")
     min_amount = amount_arg(opts.get("minimumAmount", 0))
     max_amount = amount_arg(opts["maximumAmount"]) if "maximumAmount" in opts else None
     min_sum = amount_arg(opts["minimumSumAmount"]) if "minimumSumAmount" in opts else None
@@ -105,7 +116,7 @@ def listunspent(ctx, req, minconf, maxconf, addresses, include_unsafe, query_opt
             if wanted is not None and addr not in wanted:
                 continue
             v = c.txout.value
-            if v < min_amount or (max_amount is not None and v > max_amount):
+            if v < min_amount or (max_amount is not None and v > max_amount) or not coin_type_matches(v, coin_type):
                 continue
             item = {"txid": c.outpoint.txid[::-1].hex(), "vout": c.outpoint.n}
             if addr:

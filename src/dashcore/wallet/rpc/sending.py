@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ...amount import to_decimal
+from ...amount import money_range, to_decimal
 from ...crypto.hashes import hash160
 from ...interfaces import Coin, InterfaceError
 from ...primitives.serialize import DeserializationError
 from ...primitives.transaction import OutPoint, Transaction
-from ...rpc.util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_PARAMETER, RPC_WALLET_ERROR, Arg, RPCError, parse_hash,
-                         parse_hex)
+from ...rpc.util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, RPC_WALLET_ERROR, Arg,
+                         RPCError, parse_hash, parse_hex)
 from ..spend import FundRequest, fund, sign_transaction
 from .common import amount_arg, check_unlocked, get_wallet, method, script_of, send_amount
 
@@ -20,15 +20,15 @@ from .common import amount_arg, check_unlocked, get_wallet, method, script_of, s
          Arg("comment_to", "str", False, ""), Arg("subtractfeefromamount", "bool", False, False),
          Arg("use_is", "bool", False, False), Arg("use_cj", "bool", False, False), Arg("conf_target", "int", False),
          Arg("estimate_mode", "str", False, "unset"), Arg("avoid_reuse", "bool", False, True),
-         Arg("fee_rate", "amount", False), Arg("verbose", "bool", False, False)],
+         Arg("fee_rate", "any", False), Arg("verbose", "bool", False, False)],
         "Send an amount to a given address.")
 def sendtoaddress(ctx, req, addr, amount, comment, comment_to, subtract, use_is, use_cj, conf_target, estimate_mode,
                   avoid_reuse, fee_rate, verbose):
     w = get_wallet(ctx, req)
+    rate = fee_options(conf_target, estimate_mode, fee_rate)
+    check_unlocked(w)
     spk = script_of(addr)
     duffs = send_amount(amount)
-    check_unlocked(w)
-    rate = _fee_rate_arg(fee_rate)
     with w.lock:
         tx, fee = w.create_transaction([(spk, duffs, subtract)], rate)
         w.commit_transaction(tx, comment, comment_to)
@@ -38,27 +38,63 @@ def sendtoaddress(ctx, req, addr, amount, comment, comment_to, subtract, use_is,
     return tx.txid_hex
 
 
+MAX_CONFIRM_TARGET = 1008  # Dash's fee estimator horizon (estimateMaxBlocks)
+_FIXED_POINT_BOUND = 10 ** 18 - 1  # ParseFixedPoint's largest mantissa
+ESTIMATE_MODES = ("unset", "economical", "conservative")
+
+
 def _fee_rate_arg(fee_rate) -> int | None:
-    """An explicit fee rate in duffs/B (Bitcoin's fee_rate argument) as duffs/kB."""
+    """An explicit fee rate in duffs/B with at most 3 decimals (Dash's AmountFromValue(fee_rate, 3)), as
+    duffs/kB."""
     if fee_rate is None:
         return None
+    if isinstance(fee_rate, bool) or not isinstance(fee_rate, (int, float, str, Decimal)):
+        raise RPCError(RPC_TYPE_ERROR, "Amount is not a number or string")
     try:
-        return int(Decimal(str(fee_rate)) * 1000)
+        value = Decimal(str(fee_rate))
     except ArithmeticError:
-        raise RPCError(-3, "Invalid amount") from None
+        raise RPCError(RPC_TYPE_ERROR, "Invalid amount") from None
+    if not value.is_finite():
+        raise RPCError(RPC_TYPE_ERROR, "Invalid amount")
+    per_kb = value * 1000
+    if per_kb != per_kb.to_integral_value() or abs(per_kb) > _FIXED_POINT_BOUND:
+        raise RPCError(RPC_TYPE_ERROR, "Invalid amount")
+    if not money_range(int(per_kb)):
+        raise RPCError(RPC_TYPE_ERROR, "Amount out of range")
+    return int(per_kb)
+
+
+def fee_options(conf_target, estimate_mode, fee_rate) -> int | None:
+    """Dash's SetFeeEstimateMode: the explicit fee rate (duffs/kB) if any, after checking the arguments."""
+    if fee_rate is not None:
+        if conf_target is not None:
+            raise RPCError(RPC_INVALID_PARAMETER, "Cannot specify both conf_target and fee_rate. Please provide "
+                           "either a confirmation target in blocks for automatic fee estimation, or an explicit fee "
+                           "rate.")
+        if estimate_mode is not None and estimate_mode != "unset":
+            raise RPCError(RPC_INVALID_PARAMETER, "Cannot specify both estimate_mode and fee_rate")
+        return _fee_rate_arg(fee_rate)
+    if estimate_mode is not None and estimate_mode.lower() not in ESTIMATE_MODES:
+        raise RPCError(RPC_INVALID_PARAMETER, 'Invalid estimate_mode parameter, must be one of: "unset", '
+                       '"economical", "conservative"')
+    if conf_target is not None and not 1 <= conf_target <= MAX_CONFIRM_TARGET:
+        raise RPCError(RPC_INVALID_PARAMETER, f"Invalid conf_target, must be between 1 and {MAX_CONFIRM_TARGET}")
+    return None
 
 
 @method("sendmany", "wallet",
         [Arg("dummy", "str", False), Arg("amounts", "obj"), Arg("minconf", "int", False, 1), Arg("addlocked", "bool", False),
          Arg("comment", "str", False, ""), Arg("subtractfeefrom", "arr", False), Arg("use_is", "bool", False, False),
          Arg("use_cj", "bool", False, False), Arg("conf_target", "int", False), Arg("estimate_mode", "str", False),
-         Arg("fee_rate", "amount", False), Arg("verbose", "bool", False, False)],
+         Arg("fee_rate", "any", False), Arg("verbose", "bool", False, False)],
         "Send multiple times. Amounts are double-precision floating point numbers.")
 def sendmany(ctx, req, dummy, amounts, minconf, addlocked, comment, subtractfeefrom, use_is, use_cj, conf_target,
              estimate_mode, fee_rate, verbose):
     if dummy:  # required, yet Dash accepts it left out when later arguments are named
         raise RPCError(RPC_INVALID_PARAMETER, 'Dummy value must be set to ""')
     w = get_wallet(ctx, req)
+    rate = fee_options(conf_target, estimate_mode, fee_rate)
+    check_unlocked(w)
     recipients, seen = [], set()
     subtract = set(subtractfeefrom or [])
     for addr, value in amounts.items():
@@ -67,9 +103,8 @@ def sendmany(ctx, req, dummy, amounts, minconf, addlocked, comment, subtractfeef
             raise RPCError(RPC_INVALID_PARAMETER, f"Invalid parameter, duplicated address: {addr}")
         seen.add(addr)
         recipients.append((spk, send_amount(value), addr in subtract))
-    check_unlocked(w)
     with w.lock:
-        tx, _fee = w.create_transaction(recipients, _fee_rate_arg(fee_rate))
+        tx, _fee = w.create_transaction(recipients, rate)
         w.commit_transaction(tx, comment)
     w.sync_notifications()  # the receiving wallets show it when this returns
     if verbose:
@@ -133,7 +168,7 @@ def fundrawtransaction(ctx, req, hexstring, options):
     with w.lock:
         req_ = FundRequest(list(tx.vout), list(tx.vin), subtract, change_pos, change_script, fee_rate,
                            bool(options.get("includeWatching", False)), bool(options.get("add_inputs", True)),
-                           locktime=tx.locktime, version=tx.version)
+                           locktime=tx.locktime, version=tx.version, override_min_fee=True)
         try:
             funded = fund(w, req_, w.fee_policy)
         except InterfaceError as e:  # Dash's FundTransaction gives every error as -4
