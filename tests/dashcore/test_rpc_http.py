@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from dashcore.interfaces import RpcCommand, RpcReply
-from dashcore.rpc.http import HttpRpcServer, RpcAuth, parse_rpcauth
+from dashcore.rpc.http import HttpRpcServer, RpcAuth, WorkQueue, parse_rpcauth
 from dashcore.rpc.server import RpcTable
 
 from .framework import free_port, wait_until
@@ -115,3 +115,28 @@ def test_work_queue_refuses_when_full(served):
     for t in threads:
         t.join(10)
     assert results == [200, 200]
+
+
+def test_external_users_wait_behind_the_others():
+    q = WorkQueue(threads=1, depth=1, external_depth=1)
+    assert q.enter()
+    order = []
+
+    def turn(name, external):
+        assert q.enter(external)
+        order.append(name)
+        q.leave()
+    external = threading.Thread(target=turn, args=("external", True))
+    external.start()
+    assert wait_until(lambda: q.load == (1, 1))
+    internal = threading.Thread(target=turn, args=("internal", False))
+    internal.start()
+    assert wait_until(lambda: q.load == (1, 2))
+    # each kind has its own depth
+    assert not q.enter(True) and not q.enter(False)
+    q.leave()
+    external.join(5)
+    internal.join(5)
+    assert order == ["internal", "external"]
+    assert RpcAuth(external_users=["ext"]).is_external(_auth("ext", "any")["Authorization"])
+    assert not RpcAuth(external_users=["ext"]).is_external(_auth("other", "x")["Authorization"])

@@ -32,6 +32,9 @@ _SHOWN = [
            "<rpc 2>,...", "<whitelist>"),
     Option("rpcwhitelistdefault", "Sets default behavior for rpc whitelisting (default: 1 when any -rpcwhitelist "
            "is set)"),
+    Option("rpcexternaluser", "List of comma-separated usernames for JSON-RPC external connections", "<users>"),
+    Option("rpcexternalworkqueue", "Set the depth of the work queue to service external RPC calls (default: 16)",
+           "<n>"),
     Option("rpccookiefile", "Location of the auth cookie. Relative paths are prefixed by the net-specific "
            "datadir location (default: data dir)", "<loc>"),
     Option("mocktime", "Replace actual time with <n> seconds since epoch (default: 0)", "<n>"),

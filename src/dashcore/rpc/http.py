@@ -1,5 +1,6 @@
 """The JSON-RPC HTTP server: basic auth (user/password, -rpcauth, or the .cookie file),
--rpcwhitelist, keep-alive, and Dash's work queue (-rpcthreads, -rpcworkqueue).
+-rpcwhitelist, keep-alive, and Dash's work queue (-rpcthreads, -rpcworkqueue, and
+-rpcexternalworkqueue for -rpcexternaluser users).
 
 Each connection is read by its own thread; a request then takes a place in the work
 queue, which lets -rpcthreads requests run at once and -rpcworkqueue wait, and refuses
@@ -45,7 +46,8 @@ class RpcAuth:
 
     def __init__(self, user: str = "", password: str = "", rpcauth: list[str] | None = None,
                  cookie: tuple[str, str] | None = None, whitelist: list[str] | None = None,
-                 whitelist_default: bool | None = None):
+                 whitelist_default: bool | None = None, external_users: list[str] | None = None):
+        self.external_users = set(external_users or [])
         self._plain = []
         if user or password:
             self._plain.append((user, password))
@@ -64,6 +66,16 @@ class RpcAuth:
                 new = set(methods.replace(" ", ",").split(","))
                 self._whitelist[name] = new & allowed if known else new
         self._whitelist_default = bool(whitelist) if whitelist_default is None else whitelist_default
+
+    def is_external(self, header: str | None) -> bool:
+        """Whether the request names (not necessarily with the right password) an -rpcexternaluser."""
+        if not self.external_users or not header or not header.startswith("Basic "):
+            return False
+        try:
+            user, sep, _ = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return bool(sep) and user in self.external_users
 
     def check(self, header: str | None) -> str | None:
         """The authenticated user name, or None."""
@@ -117,43 +129,46 @@ def write_cookie(path: str) -> tuple[str, str]:
 
 
 class WorkQueue:
-    """At most ``threads`` requests run at once and ``depth`` wait for a turn; ``enter`` refuses more."""
+    """At most ``threads`` requests run at once; ``depth`` wait for a turn, and ``external_depth``
+    more of -rpcexternaluser users, who go after every other waiting request. ``enter`` refuses more."""
 
-    def __init__(self, threads: int, depth: int):
+    def __init__(self, threads: int, depth: int, external_depth: int = 0):
         self._threads = max(threads, 1)
-        self._depth = max(depth, 1)
+        self._depth = {False: max(depth, 1), True: external_depth}
         self._running = 0
-        self._waiting = 0
+        self._waiting = {False: 0, True: 0}
         self._cond = threading.Condition()
 
-    def enter(self) -> bool:
+    def enter(self, external: bool = False) -> bool:
         """Wait for a turn; False (at once) when the queue is full."""
         with self._cond:
-            if self._running >= self._threads and self._waiting >= self._depth:
+            if self._running >= self._threads and self._waiting[external] >= self._depth[external]:
                 return False
-            self._waiting += 1
-            while self._running >= self._threads:
+            self._waiting[external] += 1
+            while self._running >= self._threads or (external and self._waiting[False]):
                 self._cond.wait()
-            self._waiting -= 1
+            self._waiting[external] -= 1
             self._running += 1
-            return True
+        if external:
+            log.info("HTTP: Calling handler for external user...")
+        return True
+
+    def wait_idle(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while (self._running or any(self._waiting.values())) and time.monotonic() < deadline:
+                self._cond.wait(deadline - time.monotonic())
 
     @property
     def load(self) -> tuple[int, int]:
         """(requests running, requests waiting)."""
         with self._cond:
-            return self._running, self._waiting
+            return self._running, self._waiting[False] + self._waiting[True]
 
     def leave(self) -> None:
         with self._cond:
             self._running -= 1
             self._cond.notify_all()
-
-    def wait_idle(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while (self._running or self._waiting) and time.monotonic() < deadline:
-                self._cond.wait(deadline - time.monotonic())
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -211,10 +226,16 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path != "/" and not self.path.startswith("/wallet/"):
             self._reply(404, None)
             return
-        if not self.server.queue.enter():
-            log.warning("WARNING: request rejected because http work queue depth exceeded, "
-                        "it can be increased with the -rpcworkqueue= setting")
-            self._reply(503, "Work queue depth exceeded", "text/html")
+        external = self.server.auth.is_external(self.headers.get("Authorization"))
+        if not self.server.queue.enter(external):
+            if external:
+                log.warning("WARNING: request rejected because http work queue depth of externals exceeded, "
+                            "it can be increased with the -rpcexternalworkqueue= setting")
+                self._reply(503, "Work queue depth of externals exceeded", "text/html")
+            else:
+                log.warning("WARNING: request rejected because http work queue depth exceeded, "
+                            "it can be increased with the -rpcworkqueue= setting")
+                self._reply(503, "Work queue depth exceeded", "text/html")
             return
         try:
             self._json_rpc(body)
@@ -300,9 +321,9 @@ class HttpRpcServer:
 
     def __init__(self, table: RpcTable, auth: RpcAuth, addresses: list[tuple[str, int]],
                  threads: int = DEFAULT_HTTP_THREADS, queue_depth: int = DEFAULT_HTTP_WORKQUEUE,
-                 cookie_path: str | None = None):
+                 cookie_path: str | None = None, external_depth: int = 0):
         self._table = table
-        self.queue = WorkQueue(threads, queue_depth)
+        self.queue = WorkQueue(threads, queue_depth, external_depth)
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
         self._cookie_path = cookie_path
@@ -351,9 +372,11 @@ def start(args, table: RpcTable, net_dir: str, default_port: int, cookie_name: s
         log.info("Generated RPC authentication cookie %s", cookie_path)
     rpcauth = args.get_list("rpcauth") if args.get("rpcauth") else []
     whitelist_default = args.get_bool("rpcwhitelistdefault", args.is_set("rpcwhitelist"))
+    external_users = args.get("rpcexternaluser").split(",") if args.get("rpcexternaluser") else []
+    external_depth = max(args.get_int("rpcexternalworkqueue", DEFAULT_HTTP_WORKQUEUE), 1) if external_users else 0
     try:
         auth = RpcAuth(args.get("rpcuser"), args.get("rpcpassword"), rpcauth, cookie,
-                       args.get_list("rpcwhitelist"), whitelist_default)
+                       args.get_list("rpcwhitelist"), whitelist_default, external_users)
     except ValueError as e:
         log.error("%s", e)
         _remove(cookie_path)
@@ -361,7 +384,7 @@ def start(args, table: RpcTable, net_dir: str, default_port: int, cookie_name: s
     addresses = bind_addresses(args, args.get_int("rpcport", default_port))
     try:
         server = HttpRpcServer(table, auth, addresses, args.get_int("rpcthreads", DEFAULT_HTTP_THREADS),
-                               args.get_int("rpcworkqueue", DEFAULT_HTTP_WORKQUEUE), cookie_path)
+                               args.get_int("rpcworkqueue", DEFAULT_HTTP_WORKQUEUE), cookie_path, external_depth)
     except OSError as e:
         log.error("Binding RPC on %s failed: %s", ", ".join(f"{h}:{p}" for h, p in addresses), e)
         _remove(cookie_path)

@@ -72,13 +72,16 @@ def test_rpcauth_and_whitelist(fresh_node):
         f.write("rpcauth=rt:93648e835a54c573682c2eb19f882535$"
                 "7681e9c5b74bdd85e78166031d2058e1069b3ed7ed967c93fc63abba06f31144\n"
                 "rpcwhitelist=rt:getblockcount\nrpcwhitelist=__cookie__:getblockcount,stop,getrpcinfo\n")
-    node.start()
+    node.start(["-rpcexternaluser=rt"])
     rt = "Basic " + base64.b64encode(b"rt:cA773lm788buwYe4g4WT+05pKyNruVKjQ25x3n0DQcM=").decode()
     status, _, data = node.rpc.post(b'{"method":"getblockcount","id":1}', auth=rt)
     assert status == 200 and b'"result":0' in data
     assert node.rpc.post(b'{"method":"getbestblockhash","id":1}', auth=rt)[0] == 403
     assert node.rpc.post(b'{"method":"getbestblockhash","id":1}')[0] == 403
     node.stop()
+    with open(os.path.join(node.net_dir, "debug.log")) as f:
+        # rt is an -rpcexternaluser: its calls go through the external queue, the cookie user's do not
+        assert f.read().count("HTTP: Calling handler for external user") == 2
 
 
 @pytest.mark.parametrize("extra", [["-rpcauth=foo"], ["-rpcauth=foo:bar"], ["-rpcauth=foo$bar$baz"]])
