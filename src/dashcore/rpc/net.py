@@ -8,6 +8,7 @@ import time
 from ..amount import to_decimal
 from ..node import net as p2p
 from ..node.net import protocol
+from ..node.net.addrman import network_of
 from ..node.net.banman import parse_subnet, subnet_text
 from ..node.net.connman import split_host_port
 from ..node.net.processing import mockable_now
@@ -22,6 +23,8 @@ RPC_CLIENT_NODE_ALREADY_ADDED = -23
 RPC_CLIENT_NODE_NOT_ADDED = -24
 RPC_CLIENT_NODE_NOT_CONNECTED = -29
 RPC_CLIENT_INVALID_IP_OR_SUBNET = -30
+
+_NETWORKS = ("ipv4", "ipv6", "onion", "i2p", "cjdns")
 
 
 def _connman(ctx):
@@ -47,7 +50,7 @@ def _peer_json(peer, deprecated_banscore: bool = False) -> dict:
         "id": peer.id,
         "addr": peer.addr,
         "addrbind": f"{host}:{port}" if host else "",
-        "network": "ipv6" if ":" in peer.host else "ipv4",
+        "network": "onion" if peer.inbound_onion else ("ipv6" if ":" in peer.host else "ipv4"),
         "services": f"{peer.services:016x}",
         "servicesnames": _services_names(peer.services),
         "relaytxes": peer.relay_txes,
@@ -288,3 +291,40 @@ def listbanned(ctx, req):
 def clearbanned(ctx, req):
     _connman(ctx).banman.clear()
     return None
+
+
+@method("getnodeaddresses", "network", [Arg("count", "int", False, 1, help="The maximum number of addresses to return. "
+                                            "Specify 0 to return all known addresses."),
+                                        Arg("network", "str", False, help="Return only addresses of the specified "
+                                            "network. Can be one of: ipv4, ipv6, onion, i2p, cjdns.")],
+        "Return known addresses, after filtering for quality and recency.\n"
+        "These can potentially be used to find new peers in the network.\n"
+        "The total number of addresses known to the node may be higher.")
+def getnodeaddresses(ctx, req, count, network):
+    connman = _connman(ctx)
+    if count < 0:
+        raise RPCError(RPC_INVALID_PARAMETER, "Address count out of range")
+    if network is not None and network not in _NETWORKS:
+        raise RPCError(RPC_INVALID_PARAMETER, f"Network not recognized: {network}")
+    banman = connman.banman
+    addrs = connman.addrman.get_addresses(clock.get_time(), count, 0, network,
+                                          lambda host: banman.is_banned(host) or banman.is_discouraged(host))
+    return [{"time": a.time, "services": a.address.services, "address": a.address.host, "port": a.address.port,
+             "network": network_of(a.address.host)} for a in addrs]
+
+
+@method("addpeeraddress", "hidden", [Arg("address", "str", help="The IP address of the peer"),
+                                     Arg("port", "int", help="The port of the peer"),
+                                     Arg("tried", "bool", False, False, help="If true, attempt to add the peer to the "
+                                         "tried addresses table")],
+        "Add the address of a potential peer to the address manager. This RPC is for testing only.", hidden=True)
+def addpeeraddress(ctx, req, address, port, tried):
+    connman = _connman(ctx)
+    try:
+        host = str(ipaddress.ip_address(address))
+    except ValueError:
+        return {"success": False}
+    if not 0 <= port <= 0xFFFF:
+        raise RPCError(RPC_TYPE_ERROR, "JSON integer out of range")
+    entry = protocol.TimedAddress(clock.get_time(), protocol.NetAddress(protocol.NODE_NETWORK, host, port))
+    return {"success": connman.addrman.add([entry]) == 1}

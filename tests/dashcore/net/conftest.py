@@ -62,8 +62,8 @@ def sync_blocks(nodes: list[Node], timeout: float = 30) -> None:
 class RawPeer:
     """A P2P peer written with the codec alone: for peers that misbehave, stall or say nothing."""
 
-    def __init__(self, node: Node):
-        self.sock = socket.create_connection(("127.0.0.1", node.p2p_port), timeout=10)
+    def __init__(self, node: Node, port: int | None = None):
+        self.sock = socket.create_connection(("127.0.0.1", port or node.p2p_port), timeout=10)
         self.reader = p.MessageReader()
         self.received: list[p.RawMessage] = []
 
@@ -131,8 +131,8 @@ def raw_peers():
     """``raw_peers(node)`` connects a RawPeer; every one is closed at the end."""
     made: list[RawPeer] = []
 
-    def make(node: Node) -> RawPeer:
-        r = RawPeer(node)
+    def make(node: Node, port: int | None = None) -> RawPeer:
+        r = RawPeer(node, port)
         made.append(r)
         return r
     yield make

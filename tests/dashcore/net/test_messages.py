@@ -12,7 +12,7 @@ from dashcore.node.validation import coinbase_height_prefix
 from dashcore.primitives.block import Block, BlockHeader, hash_meets_target, merkle_root
 from dashcore.primitives.transaction import NULL_HASH, NULL_INDEX, OutPoint, Transaction, TxIn, TxOut
 
-from ..framework import wait_until
+from ..framework import assert_raises_rpc_error, free_port, wait_until
 
 ADDR = "yYdShjQSptFKitYLksFEUSwHe4hnbar5rf"
 
@@ -46,7 +46,8 @@ def test_sendaddrv2_is_negotiated_between_version_and_verack(make_node, raw_peer
     n0 = make_node("-disablewallet")
     teller = raw_peers(n0)
     teller.handshake()
-    teller.send(p.Addr([p.TimedAddress(1_700_000_000, p.NetAddress(1, "10.1.2.3", 9999))]))
+    told = {(f"20.1.2.{i}", 9999) for i in range(10)}
+    teller.send(p.Addr([p.TimedAddress(int(time.time()), p.NetAddress(1, h, port)) for h, port in told]))
     teller.sync_with_ping()
 
     v2 = raw_peers(n0)
@@ -63,7 +64,8 @@ def test_sendaddrv2_is_negotiated_between_version_and_verack(make_node, raw_peer
     assert [m.command for m in v2.received].count("pong") == 1
     v2.send(p.GetAddr())
     answer = v2.wait_for("addrv2")
-    assert [(a.address.host, a.address.port) for a in answer.addresses] == [("10.1.2.3", 9999)]
+    got = {(a.address.host, a.address.port) for a in answer.addresses}
+    assert len(got) == 2 and got <= told  # 23% of what is known
 
     late = raw_peers(n0)
     late.handshake()
@@ -258,4 +260,36 @@ def test_stale_blocks_are_served_only_while_recent(make_node, raw_peers):
     n0.rpc.generatetoaddress(1, ADDR)  # the best header is now two months younger than the stale block
     assert served(stale) == (False, False)
     assert served(_hash(hashes[0])) == (True, True)  # as old, but on the main chain
+    n0.stop()
+
+
+def test_getaddr_is_answered_from_a_cache_per_socket(make_node, raw_peers):
+    onion_port = free_port()
+    n0 = make_node("-disablewallet", f"-bind=127.0.0.1:{onion_port}=onion")
+    assert n0.rpc.addpeeraddress("10.0.0.1", 9999) == {"success": False}  # not routable
+    for i in range(200):
+        assert n0.rpc.addpeeraddress(f"20.{i}.1.1", 9999)["success"]
+    assert len(n0.rpc.getnodeaddresses(0)) == 200
+    [one] = n0.rpc.getnodeaddresses()
+    assert one["port"] == 9999 and one["network"] == "ipv4" and one["services"] == p.NODE_NETWORK
+    assert n0.rpc.getnodeaddresses(0, "ipv6") == []
+    assert_raises_rpc_error(-8, "Network not recognized: tor", n0.rpc.getnodeaddresses, 1, "tor")
+    assert_raises_rpc_error(-8, "Address count out of range", n0.rpc.getnodeaddresses, -1)
+
+    def answer(port=None) -> list[tuple[str, int]]:
+        peer = raw_peers(n0, port)
+        peer.handshake()
+        peer.send(p.GetAddr())
+        msg = peer.wait_for("addr")
+        peer.send(p.GetAddr())  # a second one is ignored
+        peer.sync_with_ping()
+        assert [m.command for m in peer.received].count("addr") == 1
+        return [(a.address.host, a.address.port) for a in msg.addresses]
+
+    first = answer()
+    assert len(first) == 46  # 23% of what is known
+    assert answer() == first
+    through_onion = answer(onion_port)
+    assert through_onion != first and answer(onion_port) == through_onion
+    assert "onion" in {q["network"] for q in n0.rpc.getpeerinfo()}
     n0.stop()

@@ -27,6 +27,7 @@ from ... import chainparams
 from ...util import time as clock
 from ...util.args import ArgsManager
 from . import protocol
+from .addrman import AddrMan
 from .banman import DEFAULT_BAN_TIME, BanMan, Subnet, host_in, parse_subnet
 from .peer import IMPLICIT_PERMISSIONS, PERMISSIONS, Peer
 
@@ -105,6 +106,7 @@ class Connman:
         self.lock = threading.RLock()
         self.peers: dict[int, Peer] = {}
         self.added: list[str] = list(dict.fromkeys(connect + args.get_list("addnode")))
+        self.addrman = AddrMan()
         self.banman = BanMan(banlist_path, args.get_int("bantime", DEFAULT_BAN_TIME))
         self.network_active = True
         self.listen_addresses: list[tuple[str, int]] = []
@@ -114,6 +116,7 @@ class Connman:
         self._start_height = start_height
         self._next_id = 0
         self._listeners: list[socket.socket] = []
+        self._onion_listeners: set[socket.socket] = set()
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -129,8 +132,10 @@ class Connman:
         if not self.listen:
             return
         binds = [b for b in self.args.get_list("bind") if b]
-        targets = [split_host_port(b.split("=")[0], self.port) for b in binds] or [("0.0.0.0", self.port)]
-        for host, port in targets:
+        # -bind=<addr>[:port]=onion: what comes in there is taken as coming from Tor
+        targets = [(*split_host_port(b.split("=")[0], self.port), b.endswith("=onion")) for b in binds] \
+            or [("0.0.0.0", self.port, False)]
+        for host, port, onion in targets:
             try:
                 family = socket.AF_INET6 if ":" in host else socket.AF_INET
                 s = socket.socket(family, socket.SOCK_STREAM)
@@ -144,6 +149,8 @@ class Connman:
                 raise NetError(f"Error: Unable to bind to {host}:{port} on this computer. Dash Core is probably "
                                f"already running. ({e})") from None
             self._listeners.append(s)
+            if onion:
+                self._onion_listeners.add(s)
             self.listen_addresses.append((host, s.getsockname()[1]))
             log.info("Bound to %s:%d", host, s.getsockname()[1])
 
@@ -205,7 +212,8 @@ class Connman:
                     return p
         return None
 
-    def _add_peer(self, sock: socket.socket, host: str, port: int, inbound: bool, conn_type: str) -> Peer:
+    def _add_peer(self, sock: socket.socket, host: str, port: int, inbound: bool, conn_type: str,
+                  inbound_onion: bool = False) -> Peer:
         sock.setblocking(False)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -219,6 +227,7 @@ class Connman:
             self._next_id += 1
             peer = Peer(self._next_id - 1, sock, host, port, inbound, conn_type, self.whitelist.permissions(host),
                         bind)
+            peer.inbound_onion = inbound_onion
             self.peers[peer.id] = peer
         if inbound:
             log.debug("Added connection peer=%d", peer.id)
@@ -415,7 +424,7 @@ class Connman:
             log.debug("connection from %s dropped (full)", host)
             sock.close()
             return
-        self._add_peer(sock, host, port, True, "inbound")
+        self._add_peer(sock, host, port, True, "inbound", listener in self._onion_listeners)
 
     def _receive(self, peer: Peer) -> None:
         try:

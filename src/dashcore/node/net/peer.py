@@ -48,6 +48,7 @@ class Peer:
         self.conn_type = conn_type  # "inbound", "manual", "outbound-full-relay"
         self.permissions = permissions
         self.bind = bind
+        self.inbound_onion = False  # came in through a -bind=...=onion listener
         self.connected_at = clock.get_time()  # the node's clock: mock time moves it, as the inactivity check expects
 
         # network thread

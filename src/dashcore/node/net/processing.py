@@ -51,6 +51,7 @@ ORPHAN_EXPIRE = 20 * 60.0
 MAX_PENDING_BLOCKS = 64
 MAX_UNCONNECTING_HEADERS = 10
 MAX_BLOCKS_TO_ANNOUNCE = 8
+MAX_PCT_ADDR_TO_SEND = 23  # a getaddr answer holds at most this share of the addresses known
 STALE_RELAY_AGE_LIMIT = 30 * 24 * 60 * 60  # a block off the main chain older than this (or this much work behind)
 POW_TARGET_SPACING = 150  # Dash's 2.5 minutes, by which work is turned into time
 SENDHEADERS_VERSION = 70012
@@ -133,7 +134,6 @@ class PeerManager:
         self.rejected: set[bytes] = set()
         self.orphans: dict[bytes, tuple[Transaction, int, float]] = {}
         self.orphans_by_prev: dict[bytes, set[bytes]] = {}
-        self.addresses: dict[tuple[str, int], p.TimedAddress] = {}
         self.announced = KnownSet(1000)
         self.nonces: set[int] = set()
         self._download_due = True
@@ -436,20 +436,26 @@ class PeerManager:
             peer.ping_nonce = 0
 
     def _on_getaddr(self, peer: Peer, msg) -> None:
-        if not peer.inbound or peer.getaddr_answered:
+        if not peer.inbound:
+            log.debug('Ignoring "getaddr" from %s connection. peer=%d', peer.conn_type, peer.id)
+            return
+        if peer.getaddr_answered:
+            log.debug('Ignoring repeated "getaddr". peer=%d', peer.id)
             return
         peer.getaddr_answered = True
-        addrs = [a for (h, port), a in self.addresses.items() if (h, port) != (peer.host, peer.port)]
+        banman = self.connman.banman
+        exclude = lambda host: banman.is_banned(host) or banman.is_discouraged(host)  # noqa: E731
+        now = clock.get_time()
+        if peer.has_permission("addr"):
+            addrs = self.connman.addrman.get_addresses(now, p.MAX_ADDR_TO_SEND, MAX_PCT_ADDR_TO_SEND, exclude=exclude)
+        else:  # the same answer to everyone who asks through this socket for a day, as Dash
+            addrs = self.connman.addrman.cached_response((peer.inbound_onion, peer.bind), now, p.MAX_ADDR_TO_SEND,
+                                                         MAX_PCT_ADDR_TO_SEND, exclude)
         if addrs:
-            sample = random.sample(addrs, min(len(addrs), p.MAX_ADDR_TO_SEND))
-            self.send(peer, p.AddrV2(sample) if peer.wants_addrv2 else p.Addr(sample))
+            self.send(peer, p.AddrV2(addrs) if peer.wants_addrv2 else p.Addr(addrs))
 
     def _on_addr(self, peer: Peer, msg: p.Addr) -> None:
-        for a in msg.addresses:
-            key = (a.address.host, a.address.port)
-            if key not in self.addresses and len(self.addresses) >= 10_000:
-                continue
-            self.addresses[key] = a
+        self.connman.addrman.add(msg.addresses)
         peer.addr_processed += len(msg.addresses)
 
     _on_addrv2 = _on_addr
