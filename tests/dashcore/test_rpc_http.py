@@ -10,7 +10,8 @@ import threading
 import pytest
 
 from dashcore.interfaces import RpcCommand, RpcReply
-from dashcore.rpc.http import HttpRpcServer, RpcAuth, WorkQueue, parse_rpcauth
+from dashcore.rpc.http import (HttpRpcServer, HttpStartError, RpcAuth, WorkQueue, _client_allowed, allowed_networks,
+                               bind_addresses, parse_rpcauth, split_host_port)
 from dashcore.rpc.server import RpcTable
 
 from .framework import free_port, wait_until
@@ -140,3 +141,46 @@ def test_external_users_wait_behind_the_others():
     assert order == ["internal", "external"]
     assert RpcAuth(external_users=["ext"]).is_external(_auth("ext", "any")["Authorization"])
     assert not RpcAuth(external_users=["ext"]).is_external(_auth("other", "x")["Authorization"])
+
+
+class _Args:
+    def __init__(self, **lists):
+        self._lists = lists
+
+    def get_list(self, name):
+        return self._lists.get(name, [])
+
+    def is_set(self, name):
+        return bool(self._lists.get(name))
+
+
+def test_bind_addresses_and_allowed_clients():
+    assert bind_addresses(_Args(), 5) == [("::1", 5), ("127.0.0.1", 5)]
+    assert bind_addresses(_Args(rpcbind=["1.2.3.4"]), 5) == [("::1", 5), ("127.0.0.1", 5)]  # needs -rpcallowip
+    assert bind_addresses(_Args(rpcallowip=["1.2.3.4"], rpcbind=["1.2.3.4:7", "[::1]:8", "[::1]", "::1"]), 5) == \
+        [("1.2.3.4", 7), ("::1", 8), ("::1", 5), ("::1", 5)]
+    assert split_host_port("host:x", 5) == ("host", 5)
+    networks = allowed_networks(_Args(rpcallowip=["10.0.0.0/255.0.0.0", "192.168.1.7", "fe80::/10"]))
+    for host, allowed in (("127.0.0.1", True), ("127.9.9.9", True), ("::1", True), ("::ffff:10.1.2.3", True),
+                          ("10.200.0.1", True), ("192.168.1.7", True), ("192.168.1.8", False), ("fe80::1", True),
+                          ("1.1.1.1", False), ("not an address", False)):
+        assert _client_allowed(networks, host) is allowed, host
+    with pytest.raises(HttpStartError, match="Invalid -rpcallowip subnet specification: 1.2.3.4/40"):
+        allowed_networks(_Args(rpcallowip=["1.2.3.4/40"]))
+
+
+def test_clients_outside_the_allowed_networks_are_refused():
+    table = RpcTable()
+    table.set_ready()
+    port = free_port()
+    # an address that cannot be bound is skipped, as long as one can
+    server = HttpRpcServer(table, RpcAuth("a", "b"), [("192.0.2.1", port), ("127.0.0.1", port)], allowed=[])
+    server.start()
+    try:
+        assert server.bound == [("127.0.0.1", port)]
+        _, response, data = _request(port)
+        assert response.status == 403 and data == b""
+    finally:
+        server.stop()
+    with pytest.raises(OSError):
+        HttpRpcServer(table, RpcAuth("a", "b"), [("192.0.2.1", port)])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
 import secrets
@@ -219,6 +220,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.flush_headers()
 
     def _dispatch(self) -> None:
+        if not _client_allowed(self.server.allowed, self.client_address[0]):
+            log.debug("HTTP request from %s rejected: Client network is not allowed RPC access",
+                      self.client_address[0])
+            self.close_connection = True
+            self._reply(403, None)
+            return
         # As dashd: the JSON-RPC handler serves "/" exactly and "/wallet/<name>"; nothing else exists.
         body = self._read_body()
         if body is None:
@@ -282,14 +289,21 @@ class _Server(ThreadingHTTPServer):
     block_on_close = True
     allow_reuse_address = True
 
-    def __init__(self, address, table: RpcTable, auth: RpcAuth, family: int, queue: WorkQueue):
+    def __init__(self, address, table: RpcTable, auth: RpcAuth, family: int, queue: WorkQueue, allowed: list):
         self.address_family = family
+        self.allowed = allowed
         self.table = table
         self.auth = auth
         self.queue = queue
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        if self.address_family == socket.AF_INET6:
+            # "::" and "0.0.0.0" on one port are two sockets, as dashd binds them
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        super().server_bind()
 
     def track(self, conn: socket.socket, alive: bool) -> None:
         with self._lock:
@@ -306,14 +320,59 @@ class _Server(ThreadingHTTPServer):
 
 
 def bind_addresses(args, port: int) -> list[tuple[str, int]]:
-    """Where the RPC server listens: each ``-rpcbind`` (with ``:port`` or ``port``) when
-    ``-rpcallowip`` is also set, as Dash requires, else 127.0.0.1."""
-    binds = args.get_list("rpcbind") if args.is_set("rpcallowip") and args.is_set("rpcbind") else ["127.0.0.1"]
-    addresses = []
-    for b in binds:
-        host, _, p = b.rpartition(":") if b.count(":") == 1 else (b, "", "")
-        addresses.append((host or b, int(p) if p else port))
-    return addresses
+    """Where the RPC server listens, as dashd decides: each ``-rpcbind`` (``host``, ``host:port``,
+    ``[v6]:port``) when ``-rpcallowip`` is also set, else the loopback addresses ::1 and 127.0.0.1."""
+    if not (args.is_set("rpcallowip") and args.is_set("rpcbind")):
+        if args.is_set("rpcallowip"):
+            log.warning("WARNING: option -rpcallowip was specified without -rpcbind; this doesn't usually make sense")
+        if args.is_set("rpcbind"):
+            log.warning("WARNING: option -rpcbind was ignored because -rpcallowip was not specified, refusing to "
+                        "allow everyone to connect")
+        return [("::1", port), ("127.0.0.1", port)]
+    return [split_host_port(b, port) for b in args.get_list("rpcbind")]
+
+
+def split_host_port(text: str, port: int) -> tuple[str, int]:
+    """``host``, ``host:port`` or ``[v6 host]:port`` as (host, port), ``port`` when none is given."""
+    host, given = text, ""
+    if text.startswith("[") and "]" in text:
+        host, _, rest = text[1:].partition("]")
+        given = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, _, given = text.partition(":")
+    return host, int(given) if given.isdigit() else port
+
+
+def allowed_networks(args) -> list:
+    """Who may connect: the loopback networks and each ``-rpcallowip`` (an address, address/bits or
+    address/netmask); HttpStartError for one that is none of those."""
+    networks = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
+    for spec in args.get_list("rpcallowip"):
+        try:
+            networks.append(ipaddress.ip_network(spec.strip("[]"), strict=False))
+        except ValueError:
+            raise HttpStartError(f"Error: Invalid -rpcallowip subnet specification: {spec}. Valid are a single IP "
+                                 "(e.g. 1.2.3.4), a network/netmask (e.g. 1.2.3.4/255.255.255.0) or a network/CIDR "
+                                 f"(e.g. 1.2.3.4/24).\n{START_ERROR}") from None
+    return networks
+
+
+class _NoArgs:
+    """No options: loopback clients only."""
+
+    @staticmethod
+    def get_list(name: str) -> list[str]:
+        return []
+
+
+def _client_allowed(networks: list, host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in net for net in networks if net.version == address.version)
 
 
 class HttpRpcServer:
@@ -321,20 +380,26 @@ class HttpRpcServer:
 
     def __init__(self, table: RpcTable, auth: RpcAuth, addresses: list[tuple[str, int]],
                  threads: int = DEFAULT_HTTP_THREADS, queue_depth: int = DEFAULT_HTTP_WORKQUEUE,
-                 cookie_path: str | None = None, external_depth: int = 0):
+                 cookie_path: str | None = None, external_depth: int = 0, allowed: list | None = None):
+        """Binds every address it can, as dashd; OSError when it can bind none."""
         self._table = table
         self.queue = WorkQueue(threads, queue_depth, external_depth)
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
         self._cookie_path = cookie_path
-        try:
-            for host, port in addresses:
-                family = socket.AF_INET6 if ":" in host else socket.AF_INET
-                self._servers.append(_Server((host, port), table, auth, family, self.queue))
-        except OSError:
-            for s in self._servers:
-                s.server_close()
-            raise
+        allowed = allowed if allowed is not None else allowed_networks(_NoArgs())
+        self.bound: list[tuple[str, int]] = []
+        error: OSError | None = None
+        for host, port in addresses:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            try:
+                self._servers.append(_Server((host, port), table, auth, family, self.queue, allowed))
+                self.bound.append((host, port))
+            except OSError as e:
+                log.info("Binding RPC on address %s port %d failed: %s", host, port, e)
+                error = e
+        if not self._servers:
+            raise error or OSError("no address to bind")
 
     def start(self) -> None:
         for s in self._servers:
@@ -383,14 +448,20 @@ def start(args, table: RpcTable, net_dir: str, default_port: int, cookie_name: s
         raise HttpStartError(START_ERROR) from None
     addresses = bind_addresses(args, args.get_int("rpcport", default_port))
     try:
+        allowed = allowed_networks(args)
+    except HttpStartError:
+        _remove(cookie_path)
+        raise
+    try:
         server = HttpRpcServer(table, auth, addresses, args.get_int("rpcthreads", DEFAULT_HTTP_THREADS),
-                               args.get_int("rpcworkqueue", DEFAULT_HTTP_WORKQUEUE), cookie_path, external_depth)
+                               args.get_int("rpcworkqueue", DEFAULT_HTTP_WORKQUEUE), cookie_path, external_depth,
+                               allowed)
     except OSError as e:
         log.error("Binding RPC on %s failed: %s", ", ".join(f"{h}:{p}" for h, p in addresses), e)
         _remove(cookie_path)
         raise HttpStartError(f"{START_ERROR} ({e})") from None
     server.start()
-    log.info("HTTP RPC server listening on %s", ", ".join(f"{h}:{p}" for h, p in addresses))
+    log.info("HTTP RPC server listening on %s", ", ".join(f"{h}:{p}" for h, p in server.bound))
     return server
 
 

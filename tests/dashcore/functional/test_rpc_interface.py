@@ -94,9 +94,16 @@ def test_unwritable_cookie_is_an_init_error(fresh_node):
     _assert_init_error(fresh_node, [])
 
 
-def _assert_init_error(node, extra):
+def test_bad_rpcallowip_is_an_init_error(fresh_node):
+    _assert_init_error(fresh_node, ["-rpcallowip=1.2.3.4/40"],
+                       "Error: Invalid -rpcallowip subnet specification: 1.2.3.4/40. Valid are a single IP (e.g. "
+                       "1.2.3.4), a network/netmask (e.g. 1.2.3.4/255.255.255.0) or a network/CIDR (e.g. "
+                       "1.2.3.4/24).\n" + START_ERROR)
+
+
+def _assert_init_error(node, extra, message=START_ERROR):
     proc = subprocess.run(node.args(extra), capture_output=True, text=True, timeout=60, cwd=node.datadir)
-    assert proc.returncode == 1 and proc.stderr.strip() == START_ERROR, proc.stderr
+    assert proc.returncode == 1 and proc.stderr.strip() == message, proc.stderr
     assert not os.path.exists(os.path.join(node.net_dir, ".cookie"))
 
 
