@@ -18,6 +18,7 @@ from .wallet import DEFAULT_KEYPOOL_SIZE, CWallet
 
 log = logging.getLogger("dashcore.wallet")
 
+RPC_MISC_ERROR = -1
 RPC_WALLET_ERROR = -4
 RPC_WALLET_NOT_FOUND = -18
 RPC_WALLET_ALREADY_LOADED = -35
@@ -42,8 +43,10 @@ class WalletContext:
         return wallets if os.path.isdir(wallets) else self.net_dir
 
     def wallet_path(self, name: str) -> str:
+        """The database file of wallet ``name``: <name>/wallet.dat, or <name> itself when that is a file
+        (a plain wallet file, as Dash still loads them)."""
         base = os.path.join(self.wallet_dir(), name) if name else self.wallet_dir()
-        return os.path.join(base, "wallet.dat")
+        return base if name and os.path.isfile(base) else os.path.join(base, "wallet.dat")
 
     def keypool_size(self) -> int:
         return self.args.get_int("keypool", DEFAULT_KEYPOOL_SIZE)
@@ -73,6 +76,12 @@ class WalletContext:
                 raise InterfaceError(f"Wallet file verification failed. Wallet \"{name}\" is already loaded.",
                                      RPC_WALLET_ALREADY_LOADED)
             path = self.wallet_path(name)
+            if create:
+                try:
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
+                except OSError as e:  # as dashd's uncaught std::filesystem error
+                    raise InterfaceError(f"filesystem error: cannot create directories: {e.strerror} "
+                                         f"[{os.path.dirname(path)}]", RPC_MISC_ERROR) from None
             try:
                 db = WalletDB(path, create, durable=not self.args.get_bool("unsafesqlitesync"))
             except WalletDBError as e:
@@ -127,12 +136,21 @@ class WalletContext:
         self.chain.update_rw_setting("wallet", json.dumps(names))
         self.implied_startup_names = []  # settings.json now holds the whole list
 
+    def wallet_args(self) -> list[str]:
+        """The -wallet names. A -nowallet (it arrives as the value "0", in a spawned wallet process too)
+        drops the names before it, as Dash's negation of a list option does."""
+        values = list(self.args.get_list("wallet"))
+        if "0" in values:
+            values = values[len(values) - values[::-1].index("0"):]
+        return values
+
     def startup_wallet_names(self) -> list[str]:
         """-wallet and settings.json's wallets; when neither names one, the unnamed wallet if it exists
         (Dash's backwards compatibility: kept as the setting in memory, not written)."""
-        names = list(self.args.get_list("wallet"))
-        stored = self._stored_startup_names()
-        if not names and not stored and os.path.exists(self.wallet_path("")):
+        names = self.wallet_args()
+        # a -nowallet also sets settings.json's list aside (Dash's negated list settings end the merge)
+        stored = [] if "0" in self.args.get_list("wallet") else self._stored_startup_names()
+        if not self.args.is_set("wallet") and not stored and os.path.exists(self.wallet_path("")):
             self.implied_startup_names = [""]
             stored = [""]
         for n in stored:
@@ -141,10 +159,43 @@ class WalletContext:
         return names
 
     def list_wallet_dir(self) -> list[str]:
+        """Dash's ListDatabases: folders holding a wallet database (wallet.dat), and top-level plain wallet
+        files; a folder that cannot be read is logged and skipped."""
         root = self.wallet_dir()
         names = []
-        for dirpath, _dirs, files in os.walk(root):
-            if "wallet.dat" in files:
-                rel = os.path.relpath(dirpath, root)
-                names.append("" if rel == "." else rel)
+        for dirpath, dirs, files in os.walk(root):
+            rel = os.path.relpath(dirpath, root)
+            for d in list(dirs):
+                path = os.path.join(dirpath, d)
+                try:
+                    if _is_database(os.path.join(path, "wallet.dat")):
+                        names.append(os.path.normpath(os.path.join(rel, d)))
+                except OSError as e:
+                    log.info("ListDatabases: Error scanning %s: %s", path, e.strerror or e)
+                    dirs.remove(d)
+            if rel != ".":
+                continue
+            for f in files:
+                path = os.path.join(dirpath, f)
+                if os.path.islink(path) or f.endswith(".bak"):
+                    continue
+                if f == "wallet.dat":
+                    names.append("")
+                else:
+                    try:
+                        if _is_database(path):
+                            names.append(f)
+                    except OSError:
+                        pass
         return sorted(names)
+
+
+def _is_database(path: str) -> bool:
+    """Whether ``path`` is a wallet database (an sqlite file); OSError when it cannot be looked at."""
+    try:
+        if not os.path.isfile(path) and not os.path.islink(path):
+            return False
+        with open(path, "rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except FileNotFoundError:
+        return False

@@ -133,7 +133,7 @@ class WalletLoaderImpl(WalletLoader):
     def load(self) -> bool:
         ctx = self._context
         for name in ctx.startup_wallet_names():
-            create = name in ctx.args.get_list("wallet") and not os.path.exists(ctx.wallet_path(name))
+            create = name in ctx.wallet_args() and not os.path.exists(ctx.wallet_path(name))
             try:
                 ctx.open_wallet(name, create=create, load_on_startup=None)
             except InterfaceError as e:

@@ -12,7 +12,8 @@ from ...primitives.transaction import OutPoint, Transaction
 from ...rpc.util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, RPC_WALLET_ERROR, Arg,
                          RPCError, parse_hash, parse_hex)
 from ..spend import FundRequest, fund, sign_transaction
-from .common import amount_arg, check_unlocked, get_wallet, method, script_of, send_amount
+from ..ismine import ISMINE_WATCH_ONLY
+from .common import amount_arg, check_unlocked, get_wallet, is_mine_filter, method, script_of, send_amount
 
 
 @method("sendtoaddress", "wallet",
@@ -29,6 +30,7 @@ def sendtoaddress(ctx, req, addr, amount, comment, comment_to, subtract, use_is,
     check_unlocked(w)
     spk = script_of(addr)
     duffs = send_amount(amount)
+    _check_can_sign(w)
     with w.lock:
         tx, fee = w.create_transaction([(spk, duffs, subtract)], rate)
         w.commit_transaction(tx, comment, comment_to)
@@ -36,6 +38,12 @@ def sendtoaddress(ctx, req, addr, amount, comment, comment_to, subtract, use_is,
     if verbose:
         return {"txid": tx.txid_hex, "fee_reason": "Fallback fee"}
     return tx.txid_hex
+
+
+def _check_can_sign(w) -> None:
+    """sendtoaddress and sendmany always sign (Dash's SendMoney)."""
+    if not w.private_keys_enabled:
+        raise RPCError(RPC_WALLET_ERROR, "Error: Private keys are disabled for this wallet")
 
 
 MAX_CONFIRM_TARGET = 1008  # Dash's fee estimator horizon (estimateMaxBlocks)
@@ -103,6 +111,7 @@ def sendmany(ctx, req, dummy, amounts, minconf, addlocked, comment, subtractfeef
             raise RPCError(RPC_INVALID_PARAMETER, f"Invalid parameter, duplicated address: {addr}")
         seen.add(addr)
         recipients.append((spk, send_amount(value), addr in subtract))
+    _check_can_sign(w)
     with w.lock:
         tx, _fee = w.create_transaction(recipients, rate)
         w.commit_transaction(tx, comment)
@@ -119,7 +128,8 @@ def _decode_tx(hexstring: str) -> Transaction:
         raise RPCError(RPC_DESERIALIZATION_ERROR, "TX decode failed") from None
 
 
-_FUND_OPTIONS = {"add_inputs", "changeAddress", "changePosition", "includeWatching", "lockUnspents", "feeRate",
+_FUND_OPTIONS = {"add_inputs", "changeAddress", "changePosition", "includeWatching", "include_watching",
+                 "lockUnspents", "feeRate",
                  "fee_rate", "subtractFeeFromOutputs", "conf_target", "estimate_mode", "minconf", "maxconf"}
 
 
@@ -167,7 +177,7 @@ def fundrawtransaction(ctx, req, hexstring, options):
         raise RPCError(RPC_INVALID_PARAMETER, "TX must have at least one output")
     with w.lock:
         req_ = FundRequest(list(tx.vout), list(tx.vin), subtract, change_pos, change_script, fee_rate,
-                           bool(options.get("includeWatching", False)), bool(options.get("add_inputs", True)),
+                           _include_watching(w, options), bool(options.get("add_inputs", True)),
                            locktime=tx.locktime, version=tx.version, override_min_fee=True)
         try:
             funded = fund(w, req_, w.fee_policy)
@@ -177,6 +187,12 @@ def fundrawtransaction(ctx, req, hexstring, options):
             for txin in funded.tx.vin:
                 w.lock_coin(txin.prevout)
     return {"hex": funded.tx.serialize().hex(), "fee": to_decimal(funded.fee), "changepos": funded.change_pos}
+
+
+def _include_watching(w, options: dict) -> bool:
+    """include_watching (or includeWatching); by default only in wallets without private keys."""
+    value = options.get("include_watching", options.get("includeWatching"))
+    return bool(is_mine_filter(w, value) & ISMINE_WATCH_ONLY)
 
 
 _SIGHASH = {"ALL": 1, "NONE": 2, "SINGLE": 3, "ALL|ANYONECANPAY": 0x81, "NONE|ANYONECANPAY": 0x82,
