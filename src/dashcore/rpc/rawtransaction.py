@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from .. import address
 from ..amount import from_value
 from ..core_io import script_to_json, tx_to_json
 from ..crypto.hashes import hash160
 from ..node.validation import ValidationError
 from ..primitives.serialize import DeserializationError
-from ..primitives.transaction import OutPoint, Transaction, TxIn, TxOut
-from ..script import OP_RETURN, push_data
+from ..primitives.transaction import Transaction
 from .blockchain import _index
-from .util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, Arg,
-                   MethodTable, RPCError, amount_arg, json_type_name, parse_hash, parse_hex)
+from .rawtx import construct_transaction
+from .util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, Arg, MethodTable,
+                   RPCError, parse_hash, parse_hex)
 
 table = MethodTable()
 method = table.method
 
 DEFAULT_MAX_RAW_TX_FEE_RATE = 10_000_000  # 0.1 DASH/kB
-LOCKTIME_MAX = 0xFFFFFFFF
-SEQUENCE_FINAL = 0xFFFFFFFF
 
 
 def decode_tx(hexstring: str) -> Transaction:
@@ -29,65 +25,6 @@ def decode_tx(hexstring: str) -> Transaction:
         return Transaction.from_bytes(parse_hex(hexstring, "hexstring"))
     except (DeserializationError, RPCError):
         raise RPCError(RPC_DESERIALIZATION_ERROR, "TX decode failed") from None
-
-
-def _invalid(what: str) -> RPCError:
-    return RPCError(RPC_INVALID_PARAMETER, "Invalid parameter, " + what)
-
-
-def _inputs(inputs: list, locktime: int) -> list[TxIn]:
-    vin = []
-    for entry in inputs:
-        if not isinstance(entry, dict):
-            raise RPCError(RPC_TYPE_ERROR, f"JSON value of type {json_type_name(entry)} is not of expected type object")
-        txid = entry.get("txid")
-        if not isinstance(txid, str):
-            raise RPCError(RPC_TYPE_ERROR, f"JSON value of type {json_type_name(txid)} is not of expected type string")
-        prev = parse_hash(txid, "txid")
-        vout = entry.get("vout")
-        if isinstance(vout, bool) or not isinstance(vout, (int, Decimal)):
-            raise _invalid("missing vout key")
-        if vout < 0:
-            raise _invalid("vout cannot be negative")
-        sequence = SEQUENCE_FINAL - 1 if locktime else SEQUENCE_FINAL
-        given = entry.get("sequence")
-        if isinstance(given, (int, Decimal)) and not isinstance(given, bool):
-            if not 0 <= given <= SEQUENCE_FINAL:
-                raise _invalid("sequence number is out of range")
-            sequence = int(given)
-        vin.append(TxIn(OutPoint(prev, int(vout)), b"", sequence))
-    return vin
-
-
-def _outputs(outputs: list | dict) -> list[TxOut]:
-    if isinstance(outputs, list):
-        pairs = []
-        for entry in outputs:
-            if not isinstance(entry, dict):
-                raise _invalid("key-value pair not an object as expected")
-            if len(entry) != 1:
-                raise _invalid("key-value pair must contain exactly one key")
-            pairs.extend(entry.items())
-    else:
-        pairs = list(outputs.items())
-    vout, scripts, has_data = [], set(), False
-    for key, value in pairs:
-        if key == "data":
-            if has_data:
-                raise _invalid("duplicate key: data")
-            has_data = True
-            data = parse_hex(value if isinstance(value, str) else str(value), "Data")
-            vout.append(TxOut(0, bytes([OP_RETURN]) + push_data(data)))
-            continue
-        try:
-            script_pubkey = address.to_script(key)
-        except address.InvalidAddress:
-            raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, f"Invalid Dash address: {key}") from None
-        if script_pubkey in scripts:
-            raise _invalid(f"duplicated address: {key}")
-        scripts.add(script_pubkey)
-        vout.append(TxOut(amount_arg(value), script_pubkey))
-    return vout
 
 
 @method("createrawtransaction", "rawtransactions",
@@ -100,12 +37,7 @@ def _outputs(outputs: list | dict) -> list[TxOut]:
         "Note that the transaction's inputs are not signed, and\n"
         "it is not stored in the wallet or transmitted to the network.")
 def createrawtransaction(ctx, req, inputs, outputs, locktime):
-    if not isinstance(outputs, (list, dict)):
-        raise RPCError(RPC_TYPE_ERROR, f"JSON value of type {json_type_name(outputs)} is not of expected type array")
-    if not 0 <= locktime <= LOCKTIME_MAX:
-        raise _invalid("locktime out of range")
-    tx = Transaction(tuple(_inputs(inputs, locktime)), tuple(_outputs(outputs)), locktime=locktime)
-    return tx.serialize().hex()
+    return construct_transaction(inputs, outputs, locktime).serialize().hex()
 
 
 @method("decodescript", "rawtransactions", [Arg("hexstring", "hex", help="the hex-encoded script")],

@@ -282,6 +282,11 @@ class CWallet(ChainNotifications):
     def first_key_time(self) -> int:
         return min((k.created for k in self.keys.values()), default=0)
 
+    def key_origin(self, pubkey: bytes) -> tuple[bytes, list[int]]:
+        """(master fingerprint, derivation path) of a key: keys not derived from a seed are their own
+        master (their key id's first 4 bytes, an empty path)."""
+        return hash160(pubkey)[:4], []
+
     def hd_info(self, pubkey: bytes) -> dict:
         """HD derivation fields of a key (none: keys are drawn at random, not derived)."""
         return {}

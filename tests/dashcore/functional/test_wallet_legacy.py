@@ -210,3 +210,49 @@ def test_persistent_locks_and_spent_coins_unlock(fresh_node):
     node.rpc.sendrawtransaction(w.signrawtransactionwithwallet(funded["hex"])["hex"])
     assert w.listlockunspent() == []
     node.stop()
+
+
+def _psbt_maps(data: bytes) -> list[dict[bytes, bytes]]:
+    """The key-value maps of a serialized PSBT (global, then inputs, then outputs)."""
+    from dashcore.primitives.serialize import Reader
+    assert data[:5] == b"psbt\xff"
+    r, maps, current = Reader(data[5:]), [], {}
+    while not r.at_end():
+        key = r.var_bytes()
+        if not key:
+            maps.append(current)
+            current = {}
+            continue
+        current[key] = r.var_bytes()
+    return maps
+
+
+def test_watch_only_wallet_funds_a_psbt_but_cannot_send(node):
+    import base64
+    payer = _funded(node, "psbt_payer")
+    node.rpc.createwallet(wallet_name="psbt_wo", disable_private_keys=True)
+    wo = node.wallet("psbt_wo")
+    watched, change = payer.getnewaddress(), payer.getnewaddress()
+    for a in (watched, change):
+        wo.importpubkey(payer.getaddressinfo(a)["pubkey"])
+    txid = payer.sendtoaddress(watched, 1)
+    node.rpc.generatetoaddress(1, payer.getnewaddress())
+    to = payer.getnewaddress()
+    message = "Error: Private keys are disabled for this wallet"
+    assert_raises_rpc_error(-4, message, wo.sendtoaddress, to, Decimal("0.1"))
+    assert_raises_rpc_error(-4, message, wo.sendmany, amounts={to: Decimal("0.1")})
+
+    made = wo.walletcreatefundedpsbt([], [{to: Decimal("0.5")}], 0, {"changeAddress": change})
+    maps = _psbt_maps(base64.b64decode(made["psbt"]))
+    unsigned = Transaction.from_bytes(maps[0][b"\x00"])
+    assert [i.prevout.txid[::-1].hex() for i in unsigned.vin] == [txid] and unsigned.vin[0].script_sig == b""
+    assert maps[1][b"\x00"].hex() == payer.gettransaction(txid)["hex"]  # the previous transaction
+    pub = bytes.fromhex(payer.getaddressinfo(watched)["pubkey"])
+    assert maps[1][b"\x06" + pub] == hash160(pub)[:4]  # a key of its own: no HD origin
+    assert len(maps) == 1 + 1 + len(unsigned.vout) and made["changepos"] in (0, 1)
+    assert made["fee"] > 0
+    assert_raises_rpc_error(-4, "Insufficient funds", wo.walletcreatefundedpsbt, [], [{to: Decimal("0.5")}], 0,
+                            {"changeAddress": change, "includeWatching": False})
+    raw = node.rpc.createrawtransaction([], [{to: Decimal("0.5")}])
+    assert "hex" in wo.fundrawtransaction(raw, {"changeAddress": change})
+    assert_raises_rpc_error(-4, "Insufficient funds", wo.fundrawtransaction, raw, {"includeWatching": False})

@@ -1,4 +1,4 @@
-"""Sending RPCs: sendtoaddress, sendmany, fundrawtransaction, signrawtransactionwithwallet."""
+"""Sending RPCs: sendtoaddress, sendmany, fundrawtransaction, walletcreatefundedpsbt, signrawtransactionwithwallet."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from ...crypto.hashes import hash160
 from ...interfaces import Coin, InterfaceError
 from ...primitives.serialize import DeserializationError
 from ...primitives.transaction import OutPoint, Transaction
+from ...rpc.rawtx import construct_transaction
 from ...rpc.util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, RPC_WALLET_ERROR, Arg,
                          RPCError, parse_hash, parse_hex)
-from ..spend import FundRequest, fund, sign_transaction
+from .. import psbt
 from ..ismine import ISMINE_WATCH_ONLY
+from ..spend import FundRequest, fund, sign_transaction
 from .common import amount_arg, check_unlocked, get_wallet, is_mine_filter, method, script_of, send_amount
 
 
@@ -144,6 +146,27 @@ def fundrawtransaction(ctx, req, hexstring, options):
         options = {"includeWatching": options}
     elif not isinstance(options, dict):
         raise RPCError(-3, "JSON value of type " + type(options).__name__ + " is not of expected type object")
+    funded = _fund_transaction(w, tx, options, add_inputs=True)
+    return {"hex": funded.tx.serialize().hex(), "fee": to_decimal(funded.fee), "changepos": funded.change_pos}
+
+
+@method("walletcreatefundedpsbt", "wallet",
+        [Arg("inputs", "arr", False), Arg("outputs", "any"), Arg("locktime", "int", False, 0),
+         Arg("options", "obj", False), Arg("bip32derivs", "bool", False, True)],
+        "Creates and funds a transaction in the Partially Signed Transaction format.\n"
+        "Implements the Creator and Updater roles.")
+def walletcreatefundedpsbt(ctx, req, inputs, outputs, locktime, options, bip32derivs):
+    w = get_wallet(ctx, req)
+    tx = construct_transaction(inputs or [], outputs, locktime)
+    # coins are chosen automatically unless some are given (options.add_inputs decides otherwise)
+    funded = _fund_transaction(w, tx, options or {}, add_inputs=not tx.vin)
+    with w.lock:
+        data = psbt.fill(w, funded.tx, bip32derivs)
+    return {"psbt": psbt.to_base64(data), "fee": to_decimal(funded.fee), "changepos": funded.change_pos}
+
+
+def _fund_transaction(w, tx: Transaction, options: dict, add_inputs: bool):
+    """Dash's FundTransaction with its options (minimum fee checks overridden, as its RPCs do)."""
     for key in options:
         if key not in _FUND_OPTIONS:
             raise RPCError(RPC_INVALID_PARAMETER, f"Invalid parameter, unknown key: {key}")
@@ -177,7 +200,7 @@ def fundrawtransaction(ctx, req, hexstring, options):
         raise RPCError(RPC_INVALID_PARAMETER, "TX must have at least one output")
     with w.lock:
         req_ = FundRequest(list(tx.vout), list(tx.vin), subtract, change_pos, change_script, fee_rate,
-                           _include_watching(w, options), bool(options.get("add_inputs", True)),
+                           _include_watching(w, options), bool(options.get("add_inputs", add_inputs)),
                            locktime=tx.locktime, version=tx.version, override_min_fee=True)
         try:
             funded = fund(w, req_, w.fee_policy)
@@ -186,7 +209,7 @@ def fundrawtransaction(ctx, req, hexstring, options):
         if options.get("lockUnspents"):
             for txin in funded.tx.vin:
                 w.lock_coin(txin.prevout)
-    return {"hex": funded.tx.serialize().hex(), "fee": to_decimal(funded.fee), "changepos": funded.change_pos}
+    return funded
 
 
 def _include_watching(w, options: dict) -> bool:
