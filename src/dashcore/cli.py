@@ -7,13 +7,12 @@ http.client, and none of the node's modules but the option parser.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import json
 import os
 import socket
 import sys
 import time
-import urllib.parse
 from decimal import Decimal
 
 from .util.args import ArgsError, ArgsManager, CommandLineError, Option
@@ -328,9 +327,9 @@ class Client:
             return ""
 
     def _post(self, request, wallet: str | None):
-        path = "/" if wallet is None else "/wallet/" + urllib.parse.quote(wallet, safe="")
+        path = "/" if wallet is None else "/wallet/" + _uri_encode(wallet)
         body = (to_json(request) + "\n").encode()
-        token = base64.b64encode(self._credentials().encode()).decode()
+        token = binascii.b2a_base64(self._credentials().encode(), newline=False).decode()
         head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nConnection: close\r\n"
                 f"Content-Type: application/json\r\nAuthorization: Basic {token}\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n").encode()
@@ -363,6 +362,14 @@ class Client:
             return json.loads(reply, parse_float=Decimal)
         except ValueError:
             raise CliError("couldn't parse reply from server") from None
+
+
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _uri_encode(text: str) -> str:
+    """evhttp_uriencode: every byte but the unreserved ones as %XX."""
+    return "".join(chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in text.encode())
 
 
 def _parse_response(data: bytes) -> tuple[int, bytes]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from dashcore import chainparams
-from dashcore.cli import (DEFAULT_RPC_PORT, NETWORK, CliError, _parse_response, convert_named,
+from dashcore.cli import (DEFAULT_RPC_PORT, NETWORK, CliError, _parse_response, _uri_encode, convert_named,
                           convert_positional, run, to_json)
 
 
@@ -45,6 +45,10 @@ def test_http_response_parsing():
     assert _parse_response(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusyXX") == (503, b"busy")
     assert _parse_response(b"") == (0, b"")
     assert _parse_response(b"garbage") == (0, b"")
+
+
+def test_wallet_names_in_the_uri():
+    assert _uri_encode("w 1/é~x-._") == "w%201%2F%C3%A9~x-._"
 
 
 def test_usage_and_mistakes():
