@@ -44,11 +44,9 @@ def test_a_locator_longer_than_101_hashes_disconnects_and_101_are_answered(make_
 
 def test_sendaddrv2_is_negotiated_between_version_and_verack(make_node, raw_peers):
     n0 = make_node("-disablewallet")
-    teller = raw_peers(n0)
-    teller.handshake()
     told = {(f"20.1.2.{i}", 9999) for i in range(10)}
-    teller.send(p.Addr([p.TimedAddress(int(time.time()), p.NetAddress(1, h, port)) for h, port in told]))
-    teller.sync_with_ping()
+    for host, port in told:
+        n0.rpc.addpeeraddress(host, port)
 
     v2 = raw_peers(n0)
     v2.send(p.Version(p.PROTOCOL_VERSION, p.NODE_NETWORK, 0, p.NetAddress(), p.NetAddress(), 5, "/raw-peer:0.1/",
@@ -292,4 +290,62 @@ def test_getaddr_is_answered_from_a_cache_per_socket(make_node, raw_peers):
     through_onion = answer(onion_port)
     assert through_onion != first and answer(onion_port) == through_onion
     assert "onion" in {q["network"] for q in n0.rpc.getpeerinfo()}
+    n0.stop()
+
+
+ONION = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion"
+I2P = "c4gfnttsuwqomiygupdqqqyy5y5emnk5c73hrfvatri67prd7vyq.b32.i2p"
+
+
+def _received_addrs(peer, command: str) -> set[str]:
+    return {a.address.host for m in peer.received if m.command == command for a in p.decode(m).addresses}
+
+
+def test_fresh_addresses_are_relayed_on_the_mock_clock_in_the_format_each_peer_takes(make_node, raw_peers):
+    # the clock jumps half an hour: with this -peertimeout our unanswered pings drop no one
+    n0 = make_node("-disablewallet", "-whitelist=addr@127.0.0.1", "-peertimeout=999999999")
+    now = int(time.time())
+    n0.rpc.setmocktime(now)
+    v2 = raw_peers(n0)
+    v2.send(p.Version(p.PROTOCOL_VERSION, p.NODE_NETWORK, now, p.NetAddress(), p.NetAddress(), 5, "/raw-peer:0.1/",
+                      0, True))
+    v2.wait_for("verack")
+    v2.send(p.SendAddrV2())
+    v2.send(p.Verack())
+    v1 = raw_peers(n0)
+    v1.handshake()
+    for peer in (v2, v1):
+        peer.send(p.GetAddr())  # takes part in address relay from now on
+        peer.sync_with_ping()
+    source = raw_peers(n0)
+    source.handshake()
+    sent = [p.TimedAddress(now, p.NetAddress(p.NODE_NETWORK, host, 9999)) for host in ("20.1.2.3", ONION, I2P)]
+    source.send(p.AddrV2(sent))
+    source.sync_with_ping()
+    v2.sync_with_ping()
+    assert not _received_addrs(v2, "addrv2")  # nothing before the send timer
+    n0.rpc.setmocktime(now + 30 * 60)
+    assert wait_until(lambda: v2.read_some(0.2) and _received_addrs(v2, "addrv2") == {"20.1.2.3", ONION, I2P})
+    assert wait_until(lambda: v1.read_some(0.2) and _received_addrs(v1, "addr") == {"20.1.2.3"})
+    source.sync_with_ping()
+    assert not _received_addrs(source, "addrv2") and not _received_addrs(source, "addr")
+    assert [a["address"] for a in n0.rpc.getnodeaddresses(0)] == ["20.1.2.3"]  # only networks we reach are kept
+    n0.stop()
+
+
+def test_addresses_from_a_peer_without_the_addr_permission_are_rate_limited(make_node, raw_peers):
+    n0 = make_node("-disablewallet")
+    now = int(time.time())
+    n0.rpc.setmocktime(now)
+    peer = raw_peers(n0)
+    peer.handshake()
+    peer.send(p.Addr([p.TimedAddress(now, p.NetAddress(p.NODE_NETWORK, f"20.1.2.{i}", 9999)) for i in range(5)]))
+    peer.sync_with_ping()
+    [info] = n0.rpc.getpeerinfo()
+    assert (info["addr_processed"], info["addr_rate_limited"], info["addr_relay_enabled"]) == (1, 4, True)
+    n0.rpc.setmocktime(now + 20)  # two more tokens
+    peer.send(p.Addr([p.TimedAddress(now, p.NetAddress(p.NODE_NETWORK, f"20.1.3.{i}", 9999)) for i in range(5)]))
+    peer.sync_with_ping()
+    [info] = n0.rpc.getpeerinfo()
+    assert (info["addr_processed"], info["addr_rate_limited"]) == (3, 7)
     n0.stop()

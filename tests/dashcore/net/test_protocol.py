@@ -156,12 +156,20 @@ def _addrv2_entry(network: int, raw: bytes, port: int = 9999) -> bytes:
         + struct.pack(">H", port)
 
 
-def test_addrv2_keeps_ip_addresses_and_skips_other_networks():
-    payload = p.compact_size(3) + _addrv2_entry(1, bytes([1, 2, 3, 4])) + _addrv2_entry(4, b"\x01" * 32) \
-        + _addrv2_entry(2, bytes(15) + b"\x01")
+ONION = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion"
+I2P = "c4gfnttsuwqomiygupdqqqyy5y5emnk5c73hrfvatri67prd7vyq.b32.i2p"
+
+
+def test_addrv2_keeps_ip_tor_and_i2p_addresses_and_skips_other_networks():
+    onion_key = p.special_bytes(ONION)[1]
+    payload = p.compact_size(4) + _addrv2_entry(1, bytes([1, 2, 3, 4])) + _addrv2_entry(4, onion_key) \
+        + _addrv2_entry(6, b"\xfc" + bytes(15)) + _addrv2_entry(2, bytes(15) + b"\x01")
     msg = p.AddrV2.decode(payload)
     assert [(a.address.host, a.address.port, a.address.services) for a in msg.addresses] == [
-        ("1.2.3.4", 9999, 1), ("::1", 9999, 1)]
+        ("1.2.3.4", 9999, 1), (ONION, 9999, 1), ("::1", 9999, 1)]
+    both = p.AddrV2([p.TimedAddress(5, p.NetAddress(1, ONION, 9999)), p.TimedAddress(6, p.NetAddress(1, I2P, 0))])
+    assert p.AddrV2.decode(both.serialize()) == both
+    assert p.special_bytes(ONION[:-7] + "a.onion") is None and p.special_bytes("1.2.3.4") is None
 
 
 @pytest.mark.parametrize("entry", [_addrv2_entry(1, bytes(5)), _addrv2_entry(4, bytes(31)),

@@ -7,9 +7,6 @@ recreated empty.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import ipaddress
 import json
 import logging
@@ -18,6 +15,7 @@ import threading
 from dataclasses import dataclass
 
 from ...util import time as clock
+from . import protocol
 
 log = logging.getLogger("dashcore.net")
 
@@ -25,10 +23,6 @@ DEFAULT_BAN_TIME = 24 * 60 * 60
 BANLIST_VERSION = 1
 
 NET_IPV4, NET_IPV6, NET_ONION, NET_I2P = 1, 2, 3, 4  # Dash's Network enum, which orders its ban list
-
-_TORV3_PUBKEY_LEN = 32
-_TORV3_VERSION = b"\x03"
-_I2P_B32_LEN = 52
 
 
 @dataclass(frozen=True)
@@ -40,48 +34,20 @@ class SpecialHost:
 
     @property
     def text(self) -> str:
-        if self.network == NET_ONION:
-            checksum = _torv3_checksum(self.addr)
-            return _b32(self.addr + checksum + _TORV3_VERSION) + ".onion"
-        return _b32(self.addr) + ".b32.i2p"
+        return protocol.special_text(BIP155_OF[self.network], self.addr)
 
 
 Subnet = ipaddress.IPv4Network | ipaddress.IPv6Network | SpecialHost
-
-
-def _b32(data: bytes) -> str:
-    return base64.b32encode(data).decode().rstrip("=").lower()
-
-
-def _b32decode(text: str) -> bytes | None:
-    try:
-        return base64.b32decode(text + "=" * (-len(text) % 8), casefold=True)
-    except (ValueError, binascii.Error):
-        return None
-
-
-def _torv3_checksum(pubkey: bytes) -> bytes:
-    return hashlib.sha3_256(b".onion checksum" + pubkey + _TORV3_VERSION).digest()[:2]
+BIP155_OF = {NET_ONION: protocol.BIP155_TORV3, NET_I2P: protocol.BIP155_I2P}
 
 
 def parse_special(text: str) -> SpecialHost | None:
     """A Tor v3 (with a valid checksum) or I2P (.b32.i2p) address, as Dash's CNetAddr::SetSpecial takes it."""
-    if "\0" in text:
+    found = protocol.special_bytes(text)
+    if found is None:
         return None
-    if len(text) > 6 and text.endswith(".onion"):
-        raw = _b32decode(text[:-6])
-        if raw is None or len(raw) != _TORV3_PUBKEY_LEN + 3:
-            return None
-        pubkey, checksum, version = raw[:32], raw[32:34], raw[34:]
-        if version != _TORV3_VERSION or checksum != _torv3_checksum(pubkey):
-            return None
-        return SpecialHost(NET_ONION, pubkey)
-    if len(text) == _I2P_B32_LEN + 8 and text[_I2P_B32_LEN:].lower() == ".b32.i2p":
-        raw = _b32decode(text[:_I2P_B32_LEN])
-        if raw is None or len(raw) != 32:
-            return None
-        return SpecialHost(NET_I2P, raw)
-    return None
+    network, raw = found
+    return SpecialHost(NET_ONION if network == protocol.BIP155_TORV3 else NET_I2P, raw)
 
 
 def parse_subnet(text: str) -> Subnet:

@@ -100,6 +100,14 @@ class Peer:
         self.getdata_backlog: list = []
         self.getaddr_answered = False
         self.wants_addrv2 = False  # it sent sendaddrv2: addresses go to it as addrv2
+        self.addr_relay_enabled = False  # it takes part in address relay (asked for or sent addresses; outbound)
+        self.addr_known = KnownSet(5000)  # addresses it has, as "host:port"
+        self.addrs_to_send: list = []
+        self.next_addr_send = 0.0
+        self.getaddr_sent = False  # we asked it for addresses and the answer is not complete yet
+        self.addr_token_bucket = 1.0
+        self.addr_token_time = 0.0
+        self.addr_rate_limited = 0
         self.misbehavior = 0
         self.last_block_time = 0
         self.last_tx_time = 0

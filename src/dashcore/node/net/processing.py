@@ -13,6 +13,7 @@ reorganises to the most-work chain on its own.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import random
@@ -27,12 +28,17 @@ from ...primitives.transaction import Transaction
 from ...util import time as clock
 from ..validation import Chainstate, ValidationError
 from . import protocol as p
+from .addrman import is_routable
 from .peer import KnownSet, Peer
 
 log = logging.getLogger("dashcore.net")
 
 PING_INTERVAL = 120.0
 PING_TIMEOUT = 20 * 60.0
+
+
+def _addr_key(a: p.TimedAddress) -> bytes:
+    return f"{a.address.host}:{a.address.port}".encode()
 
 
 def mockable_now() -> float:
@@ -52,6 +58,9 @@ MAX_PENDING_BLOCKS = 64
 MAX_UNCONNECTING_HEADERS = 10
 MAX_BLOCKS_TO_ANNOUNCE = 8
 MAX_PCT_ADDR_TO_SEND = 23  # a getaddr answer holds at most this share of the addresses known
+AVG_ADDRESS_BROADCAST_INTERVAL = 30.0
+MAX_ADDR_RATE_PER_SECOND = 0.1
+MAX_ADDR_PROCESSING_TOKEN_BUCKET = 1000
 STALE_RELAY_AGE_LIMIT = 30 * 24 * 60 * 60  # a block off the main chain older than this (or this much work behind)
 POW_TARGET_SPACING = 150  # Dash's 2.5 minutes, by which work is turned into time
 SENDHEADERS_VERSION = 70012
@@ -138,6 +147,7 @@ class PeerManager:
         self.nonces: set[int] = set()
         self._download_due = True
         self._last_periodic = 0.0
+        self._relay_key = os.urandom(16)  # which peers relay an address: ours alone to know
         self._handler = signals.register(_Notifications(self))
 
     def close(self) -> None:
@@ -376,6 +386,7 @@ class PeerManager:
         peer.start_height = msg.start_height
         peer.relay_txes = msg.relay
         peer.time_offset = msg.time - clock.get_time()
+        peer.addr_token_time = mockable_now()
         peer.got_version = True
         if peer.inbound:
             self._send_version(peer)
@@ -383,6 +394,9 @@ class PeerManager:
             self.send(peer, p.SendAddrV2())  # BIP155, between version and verack
         self.send(peer, p.Verack())
         if not peer.inbound:
+            peer.addr_relay_enabled = True
+            peer.getaddr_sent = True
+            peer.addr_token_bucket += p.MAX_ADDR_TO_SEND  # the answer may be as long as that
             self.send(peer, p.GetAddr())
 
     def _on_verack(self, peer: Peer) -> None:
@@ -443,6 +457,7 @@ class PeerManager:
             log.debug('Ignoring repeated "getaddr". peer=%d', peer.id)
             return
         peer.getaddr_answered = True
+        peer.addr_relay_enabled = True
         banman = self.connman.banman
         exclude = lambda host: banman.is_banned(host) or banman.is_discouraged(host)  # noqa: E731
         now = clock.get_time()
@@ -452,11 +467,83 @@ class PeerManager:
             addrs = self.connman.addrman.cached_response((peer.inbound_onion, peer.bind), now, p.MAX_ADDR_TO_SEND,
                                                          MAX_PCT_ADDR_TO_SEND, exclude)
         if addrs:
+            for a in addrs:
+                peer.addr_known.add(_addr_key(a))
             self.send(peer, p.AddrV2(addrs) if peer.wants_addrv2 else p.Addr(addrs))
 
     def _on_addr(self, peer: Peer, msg: p.Addr) -> None:
-        self.connman.addrman.add(msg.addresses)
-        peer.addr_processed += len(msg.addresses)
+        """Store what is new and relay fresh ones (of a short message, not a getaddr answer) on to a peer or two;
+        without the addr permission a peer may send one address per ten seconds (Dash's token bucket)."""
+        peer.addr_relay_enabled = True
+        now = clock.get_time()
+        rate_limited = not peer.has_permission("addr")
+        if peer.addr_token_bucket < MAX_ADDR_PROCESSING_TOKEN_BUCKET:
+            elapsed = max(0.0, mockable_now() - peer.addr_token_time)
+            peer.addr_token_bucket = min(peer.addr_token_bucket + elapsed * MAX_ADDR_RATE_PER_SECOND,
+                                         MAX_ADDR_PROCESSING_TOKEN_BUCKET)
+        peer.addr_token_time = mockable_now()
+        banman = self.connman.banman
+        keep, processed, limited = [], 0, 0
+        for a in msg.addresses:
+            if peer.addr_token_bucket < 1.0:
+                if rate_limited:
+                    limited += 1
+                    continue
+            else:
+                peer.addr_token_bucket -= 1.0
+            if not a.address.services & (p.NODE_NETWORK | p.NODE_NETWORK_LIMITED):
+                continue
+            if a.time <= 100_000_000 or a.time > now + 10 * 60:
+                a = p.TimedAddress(now - 5 * 24 * 60 * 60, a.address)
+            peer.addr_known.add(_addr_key(a))
+            if banman.is_banned(a.address.host) or banman.is_discouraged(a.address.host):
+                continue
+            processed += 1
+            if a.time > now - 10 * 60 and not peer.getaddr_sent and len(msg.addresses) <= 10 \
+                    and (not p.is_ip(a.address.host) or is_routable(a.address.host)):
+                self._relay_address(peer, a)
+            keep.append(a)
+        peer.addr_processed += processed
+        peer.addr_rate_limited += limited
+        self.connman.addrman.add(a for a in keep if p.is_ip(a.address.host))
+        if len(msg.addresses) < p.MAX_ADDR_TO_SEND:
+            peer.getaddr_sent = False  # the answer to our getaddr, if any, is complete
+
+    def _relay_address(self, source: Peer, a: p.TimedAddress) -> None:
+        """To two peers (one or two for networks we do not reach), the same ones for a day (Dash's RelayAddress)."""
+        reachable = p.is_ip(a.address.host)
+        day = clock.get_time() // (24 * 60 * 60)
+        seed = hashlib.blake2b(f"{a.address.host}:{a.address.port}:{day}".encode(), key=self._relay_key).digest()
+        count = 2 if reachable or seed[0] & 1 else 1
+        ranked = sorted((hashlib.blake2b(seed + q.id.to_bytes(8, "little")).digest(), q.id, q)
+                        for q in self.connman.snapshot()
+                        if q.addr_relay_enabled and q is not source and not q.disconnect
+                        and (q.wants_addrv2 or p.is_ip(a.address.host)))
+        for _, _, target in ranked[-count:]:
+            self._push_address(target, a)
+
+    @staticmethod
+    def _push_address(peer: Peer, a: p.TimedAddress) -> None:
+        if _addr_key(a) in peer.addr_known:
+            return
+        if len(peer.addrs_to_send) >= p.MAX_ADDR_TO_SEND:
+            peer.addrs_to_send[random.randrange(len(peer.addrs_to_send))] = a
+        else:
+            peer.addrs_to_send.append(a)
+
+    def _maybe_send_addr(self, peer: Peer, now: float) -> None:
+        """Queued addresses go out at random intervals of 30 s on average (node's clock), as Dash's MaybeSendAddr."""
+        if not peer.addr_relay_enabled or now <= peer.next_addr_send:
+            return
+        peer.next_addr_send = now + random.expovariate(1 / AVG_ADDRESS_BROADCAST_INTERVAL)
+        queued, peer.addrs_to_send = peer.addrs_to_send, []
+        fresh = [a for a in queued if _addr_key(a) not in peer.addr_known
+                 and (peer.wants_addrv2 or p.is_ip(a.address.host))]
+        if not fresh:
+            return
+        for a in fresh:
+            peer.addr_known.add(_addr_key(a))
+        self.send(peer, p.AddrV2(fresh) if peer.wants_addrv2 else p.Addr(fresh))
 
     _on_addrv2 = _on_addr
 
@@ -903,6 +990,7 @@ class PeerManager:
             peer.ping_nonce = int.from_bytes(os.urandom(8), "little") or 1
             peer.ping_start = clock_now
             self.send(peer, p.Ping(peer.ping_nonce))
+        self._maybe_send_addr(peer, clock_now)
         if peer.getdata_backlog and not self.connman.send_paused(peer):
             items, peer.getdata_backlog = peer.getdata_backlog, []
             self._on_getdata(peer, p.GetData(items))

@@ -9,6 +9,9 @@ out with ``valid=False``, as Dash Core drops such a message and keeps the peer.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import ipaddress
 import struct
 from dataclasses import dataclass, field
@@ -200,10 +203,49 @@ class TimedAddress:
         return cls(r.u32(), NetAddress.read(r))
 
 
-#: BIP155 network ids and their address sizes; addresses of networks other than IPv4/IPv6 are read and skipped.
-BIP155_IPV4, BIP155_IPV6 = 1, 2
-_BIP155_SIZES = {BIP155_IPV4: 4, BIP155_IPV6: 16, 3: 10, 4: 32, 5: 32, 6: 16}
+#: BIP155 network ids and their address sizes. IPv4, IPv6, Tor v3 and I2P addresses are kept (the latter two as
+#: their text, ``....onion`` / ``....b32.i2p``); others are read and skipped.
+BIP155_IPV4, BIP155_IPV6, BIP155_TORV3, BIP155_I2P = 1, 2, 4, 5
+_BIP155_SIZES = {BIP155_IPV4: 4, BIP155_IPV6: 16, 3: 10, BIP155_TORV3: 32, BIP155_I2P: 32, 6: 16}
 MAX_ADDRV2_SIZE = 512
+_TORV3_VERSION = b"\x03"
+
+
+def b32_text(data: bytes) -> str:
+    return base64.b32encode(data).decode().rstrip("=").lower()
+
+
+def b32_bytes(text: str) -> bytes | None:
+    try:
+        return base64.b32decode(text + "=" * (-len(text) % 8), casefold=True)
+    except (ValueError, binascii.Error):
+        return None
+
+
+def torv3_checksum(pubkey: bytes) -> bytes:
+    return hashlib.sha3_256(b".onion checksum" + pubkey + _TORV3_VERSION).digest()[:2]
+
+
+def special_text(network: int, raw: bytes) -> str:
+    """A Tor v3 public key or an I2P destination hash as its address text."""
+    if network == BIP155_TORV3:
+        return b32_text(raw + torv3_checksum(raw) + _TORV3_VERSION) + ".onion"
+    return b32_text(raw) + ".b32.i2p"
+
+
+def special_bytes(host: str) -> tuple[int, bytes] | None:
+    """The BIP155 network and bytes of a Tor v3 (checksum checked) or I2P address text; None for anything else."""
+    if "\0" in host:
+        return None
+    if len(host) > 6 and host.endswith(".onion"):
+        raw = b32_bytes(host[:-6])
+        if raw is None or len(raw) != 35 or raw[34:] != _TORV3_VERSION or raw[32:34] != torv3_checksum(raw[:32]):
+            return None
+        return BIP155_TORV3, raw[:32]
+    if len(host) == 60 and host[52:].lower() == ".b32.i2p":
+        raw = b32_bytes(host[:52])
+        return (BIP155_I2P, raw) if raw is not None and len(raw) == 32 else None
+    return None
 
 
 def _read_compact_unchecked(r: Reader) -> int:
@@ -228,17 +270,33 @@ def _read_addrv2(r: Reader) -> TimedAddress | None:
     if expected is not None and size != expected:
         raise MessageError(f"BIP155 network {network} address with length {size} (should be {expected})")
     if network == BIP155_IPV4:
-        return TimedAddress(when, NetAddress(services, str(ipaddress.IPv4Address(raw)), port))
-    if network == BIP155_IPV6:
-        return TimedAddress(when, NetAddress(services, ip_from_bytes(raw), port))
-    return None
+        host = str(ipaddress.IPv4Address(raw))
+    elif network == BIP155_IPV6:
+        host = ip_from_bytes(raw)
+    elif network in (BIP155_TORV3, BIP155_I2P):
+        host = special_text(network, raw)
+    else:
+        return None
+    return TimedAddress(when, NetAddress(services, host, port))
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _addrv2_bytes(a: TimedAddress) -> bytes:
-    ip = ipaddress.ip_address(a.address.host)
-    network = BIP155_IPV4 if ip.version == 4 else BIP155_IPV6
+    special = special_bytes(a.address.host)
+    if special is not None:
+        network, raw = special
+    else:
+        ip = ipaddress.ip_address(a.address.host)
+        network, raw = (BIP155_IPV4 if ip.version == 4 else BIP155_IPV6), ip.packed
     return (struct.pack("<I", a.time) + compact_size(a.address.services) + bytes([network])
-            + compact_size(len(ip.packed)) + ip.packed + struct.pack(">H", a.address.port))
+            + compact_size(len(raw)) + raw + struct.pack(">H", a.address.port))
 
 
 @dataclass(frozen=True)
@@ -401,7 +459,7 @@ class Addr(Message):
 
 @dataclass
 class AddrV2(Message):
-    """BIP155 addresses; only the IPv4 and IPv6 ones are kept (this node reaches no other network)."""
+    """BIP155 addresses: IPv4, IPv6, Tor v3 and I2P ones are kept (relayed, though this node reaches only IP)."""
 
     command: ClassVar[str] = "addrv2"
     addresses: list[TimedAddress] = field(default_factory=list)
