@@ -95,6 +95,8 @@ class WalletContext:
                     db.set_meta("created", clock.get_time())
                     db.set_meta("blank", blank or disable_private_keys)
                     db.set_meta("disable_private_keys", disable_private_keys)
+                    if self.args.get_bool("usehd", True) and not (blank or disable_private_keys):
+                        wallet.set_hd_seed(os.urandom(64))
                 wallet.load_from_db()
                 wallet.fee_policy = self.fee_policy()
                 wallet.broadcast_transactions = self.args.get_bool("walletbroadcast", True)

@@ -1,5 +1,5 @@
-"""WalletDB: one sqlite file (wallet.dat) per wallet: keys with their keypool state, scripts, watch-only
-scripts, the address book, transactions, metadata."""
+"""WalletDB: one sqlite file (wallet.dat) per wallet: keys with their keypool state and HD paths, scripts,
+watch-only scripts, the address book, transactions, metadata."""
 
 from __future__ import annotations
 
@@ -65,6 +65,7 @@ class WalletDB:
                       "block_index INTEGER, conflict_hash BLOB, conflict_height INTEGER, abandoned INTEGER NOT NULL, "
                       "comment TEXT NOT NULL, comment_to TEXT NOT NULL)")
             c.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            c.execute("CREATE TABLE IF NOT EXISTS keypaths (pubkey BLOB PRIMARY KEY, path TEXT NOT NULL)")
         except sqlite3.Error as e:
             raise WalletDBError(f"{e}") from None
 
@@ -94,6 +95,14 @@ class WalletDB:
     def load_keys(self) -> list[KeyRecord]:
         rows = self._conn.execute("SELECT pubkey, secret, created, internal, used, seq FROM keys ORDER BY seq")
         return [KeyRecord(p, s, c, bool(i), bool(u), q) for p, s, c, i, u, q in rows]
+
+    def add_key_paths(self, paths: list[tuple[bytes, list[int]]]) -> None:
+        """HD derivation paths of keys (keys drawn at random have none)."""
+        self._conn.executemany("INSERT OR REPLACE INTO keypaths VALUES (?, ?)",
+                               [(pub, json.dumps(path)) for pub, path in paths])
+
+    def load_key_paths(self) -> dict[bytes, list[int]]:
+        return {pub: json.loads(path) for pub, path in self._conn.execute("SELECT pubkey, path FROM keypaths")}
 
     def add_script(self, script_hash: bytes, script: bytes) -> None:
         self._conn.execute("INSERT OR REPLACE INTO scripts VALUES (?, ?)", (script_hash, script))

@@ -21,6 +21,7 @@ from ..primitives.block import Block
 from ..primitives.transaction import OutPoint, Transaction, TxIn, TxOut
 from ..util import time as clock
 from .db import KeyRecord, TxRecord, WalletDB
+from .hdchain import HDChain, path_text
 from .ismine import ISMINE_ALL, ISMINE_NO, ISMINE_SPENDABLE, ISMINE_WATCH_ONLY, is_mine, script_keys, solve
 from .spend import FeePolicy, FundRequest, fund, sign_transaction
 
@@ -98,6 +99,8 @@ class CWallet(ChainNotifications):
         self.locked_coins: set[OutPoint] = set()
         self.watch_pubkeys: dict[bytes, bytes] = {}  # hash160 -> pubkey, from watched pay-to-pubkey scripts
         self.private_keys_enabled = True
+        self.hd_chain: HDChain | None = None  # None: keys drawn at random (-usehd=0, blank wallets)
+        self.key_paths: dict[bytes, list[int]] = {}  # pubkey -> HD path
         self.blank = False
         self.unlocked_until = 0
         self._mine_cache: dict[bytes, int] = {}
@@ -122,6 +125,10 @@ class CWallet(ChainNotifications):
                 self.redeem_scripts[h] = redeem
             for spk, created in self.db.load_watch():
                 self._add_watch(spk, created)
+            self.key_paths = self.db.load_key_paths()
+            seed = self.db.get_meta("hd_seed")
+            if seed:
+                self.hd_chain = HDChain(bytes.fromhex(seed), list(self.db.get_meta("hd_counters", [0, 0])))
             self.private_keys_enabled = not self.db.get_meta("disable_private_keys", False)
             self.blank = bool(self.db.get_meta("blank", False))
             for addr, label, purpose in self.db.load_address_book():
@@ -282,14 +289,27 @@ class CWallet(ChainNotifications):
     def first_key_time(self) -> int:
         return min((k.created for k in self.keys.values()), default=0)
 
+    def set_hd_seed(self, seed: bytes) -> None:
+        """Make this wallet an HD wallet: its new keys are derived from ``seed`` (Dash's GenerateNewHDChain)."""
+        self.hd_chain = HDChain(seed)
+        self.db.set_meta("hd_seed", seed.hex())
+        self.db.set_meta("hd_counters", self.hd_chain.counters)
+
     def key_origin(self, pubkey: bytes) -> tuple[bytes, list[int]]:
         """(master fingerprint, derivation path) of a key: keys not derived from a seed are their own
         master (their key id's first 4 bytes, an empty path)."""
+        path = self.key_paths.get(pubkey)
+        if path is not None and self.hd_chain is not None:
+            return self.hd_chain.master_fingerprint, path
         return hash160(pubkey)[:4], []
 
     def hd_info(self, pubkey: bytes) -> dict:
-        """HD derivation fields of a key (none: keys are drawn at random, not derived)."""
-        return {}
+        """getaddressinfo's HD fields of a key derived from the wallet's seed (none for other keys)."""
+        path = self.key_paths.get(pubkey)
+        if path is None or self.hd_chain is None:
+            return {}
+        return {"hdchainid": self.hd_chain.chain_id[::-1].hex(), "hdkeypath": path_text(path),
+                "hdmasterfingerprint": self.hd_chain.master_fingerprint.hex()}
 
     def is_crypted(self) -> bool:
         return False
@@ -313,14 +333,33 @@ class CWallet(ChainNotifications):
                 if missing <= 0:
                     continue
                 now = clock.get_time()
-                new = []
+                new, paths = [], []
                 for _ in range(missing):
-                    key = PrivateKey()
-                    new.append(KeyRecord(key.pubkey, key.secret, now, internal, False, self._next_key_seq))
+                    if self.hd_chain is not None:
+                        secret, pubkey, path = self._derive_next(internal)
+                        paths.append((pubkey, path))
+                    else:
+                        key = PrivateKey()
+                        secret, pubkey = key.secret, key.pubkey
+                    new.append(KeyRecord(pubkey, secret, now, internal, False, self._next_key_seq))
                     self._next_key_seq += 1
                 self.db.add_keys(new)
+                if paths:
+                    self.db.add_key_paths(paths)
+                    self.key_paths.update(paths)
+                    self.db.set_meta("hd_counters", self.hd_chain.counters)
                 for k in new:
                     self._add_key(k)
+
+    def _derive_next(self, internal: bool) -> tuple[bytes, bytes, list[int]]:
+        """The next key of the HD chain not yet held (Dash's DeriveNewChildKey)."""
+        chain = self.hd_chain
+        while True:
+            index = chain.counters[int(internal)]
+            chain.counters[int(internal)] = index + 1
+            secret, pubkey, path = chain.derive(internal, index)
+            if pubkey not in self.keys:
+                return secret, pubkey, path
 
     def keypool_size_left(self, internal: bool) -> int:
         return sum(1 for k in self.keys.values() if k.internal == internal and not k.used)

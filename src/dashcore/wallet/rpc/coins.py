@@ -58,7 +58,13 @@ def getwalletinfo(ctx, req):
                "keypoolsize_hd_internal": w.keypool_size_left(True)}
         if w.is_crypted():
             out["unlocked_until"] = w.unlocked_until
-        out.update({"paytxfee": to_decimal(w.fee_policy.pay_tx_fee), "private_keys_enabled": w.private_keys_enabled,
+        out["paytxfee"] = to_decimal(w.fee_policy.pay_tx_fee)
+        if w.hd_chain is not None:
+            external, internal = w.hd_chain.counters
+            out.update({"hdchainid": w.hd_chain.chain_id[::-1].hex(), "hdaccountcount": 1,
+                        "hdaccounts": [{"hdaccountindex": 0, "hdexternalkeyindex": external,
+                                        "hdinternalkeyindex": internal}]})
+        out.update({"private_keys_enabled": w.private_keys_enabled,
                     "avoid_reuse": False, "scanning": False, "descriptors": False, "external_signer": False,
                     "lastprocessedblock": last_processed_block(w)})
         return out
