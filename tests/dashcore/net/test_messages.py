@@ -349,3 +349,38 @@ def test_addresses_from_a_peer_without_the_addr_permission_are_rate_limited(make
     [info] = n0.rpc.getpeerinfo()
     assert (info["addr_processed"], info["addr_rate_limited"]) == (3, 7)
     n0.stop()
+
+
+def test_a_transaction_is_given_only_to_peers_told_of_it_or_once_it_is_old(make_node, raw_peers):
+    n0 = make_node()
+    now = int(time.time())
+    n0.rpc.setmocktime(now)
+    n0.rpc.createwallet("w")
+    w = n0.wallet("w")
+    n0.rpc.generatetoaddress(101, w.getnewaddress())
+    txid = w.sendtoaddress(w.getnewaddress(), 1)
+
+    def quiet_peer():  # asks us not to announce transactions to it
+        peer = raw_peers(n0)
+        peer.send(p.Version(p.PROTOCOL_VERSION, p.NODE_NETWORK, now, p.NetAddress(), p.NetAddress(), 9,
+                            "/raw-peer:0.1/", 0, False))
+        peer.wait_for("verack")
+        peer.send(p.Verack())
+        return peer
+
+    def ask(peer) -> str:
+        mark = len(peer.received)
+        peer.send(p.GetData([p.Inv(p.MSG_TX, _hash(txid))]))
+        peer.sync_with_ping()
+        got = [m.command for m in peer.received[mark:] if m.command in ("tx", "notfound")]
+        assert len(got) == 1
+        return got[0]
+
+    stranger, asker = quiet_peer(), quiet_peer()
+    assert ask(stranger) == "notfound"
+    asker.send(p.MempoolRequest())
+    asker.wait_for("inv", pred=lambda m: any(i.hash == _hash(txid) for i in m.items))
+    assert ask(asker) == "tx"
+    n0.rpc.setmocktime(now + 121)  # in the mempool for over two minutes: anyone may have it
+    assert ask(stranger) == "tx"
+    n0.stop()

@@ -95,6 +95,8 @@ class Peer:
         self.unconnecting_headers = 0
         self.known = KnownSet()
         self.tx_to_announce: list[bytes] = []
+        self.announced_txs = KnownSet(3500)  # transactions we told it of: it may ask for them
+        self.last_mempool_request = 0  # when we answered its mempool request (node's clock)
         self.blocks_to_announce: list[bytes] = []
         self.hash_continue: bytes | None = None
         self.getdata_backlog: list = []

@@ -57,6 +57,7 @@ ORPHAN_EXPIRE = 20 * 60.0
 MAX_PENDING_BLOCKS = 64
 MAX_UNCONNECTING_HEADERS = 10
 MAX_BLOCKS_TO_ANNOUNCE = 8
+UNCONDITIONAL_RELAY_DELAY = 2 * 60  # a transaction this long in the mempool may be asked for unannounced
 MAX_PCT_ADDR_TO_SEND = 23  # a getaddr answer holds at most this share of the addresses known
 AVG_ADDRESS_BROADCAST_INTERVAL = 30.0
 MAX_ADDR_RATE_PER_SECOND = 0.1
@@ -606,6 +607,8 @@ class PeerManager:
             elif item.type == p.MSG_TX:
                 with self.cs.cs_main:
                     entry = self.cs.mempool.entries.get(item.hash)
+                if entry is not None and not self._tx_request_allowed(peer, entry):
+                    entry = None
                 if entry is None:
                     notfound.append(item)
                 else:
@@ -615,6 +618,14 @@ class PeerManager:
                 notfound.append(item)
         if notfound:
             self.send(peer, p.NotFound(notfound))
+
+    @staticmethod
+    def _tx_request_allowed(peer: Peer, entry) -> bool:
+        """A transaction is given only to a peer we announced it to, or once it has been in the mempool a while (or
+        before the peer's last mempool request): else asking would tell when it reached us (Dash's FindTxForGetData)."""
+        if peer.last_mempool_request and entry.time <= peer.last_mempool_request:
+            return True
+        return entry.time <= clock.get_time() - UNCONDITIONAL_RELAY_DELAY or entry.tx.txid in peer.announced_txs
 
     def _on_notfound(self, peer: Peer, msg: p.NotFound) -> None:
         for item in msg.items:
@@ -694,11 +705,13 @@ class PeerManager:
             return
         with self.cs.cs_main:
             txids = list(self.cs.mempool.entries)
+        peer.last_mempool_request = clock.get_time()
         for i in range(0, len(txids), p.MAX_INV_SIZE):
             chunk = txids[i:i + p.MAX_INV_SIZE]
             self.send(peer, p.InvMessage([p.Inv(p.MSG_TX, t) for t in chunk]))
             for t in chunk:
                 peer.known.add(t)
+                peer.announced_txs.add(t)
 
     # -- headers and blocks ------------------------------------------------------------------------------
 
@@ -1002,6 +1015,7 @@ class PeerManager:
                 txids = [t for t in dict.fromkeys(txids) if t in self.cs.mempool and t not in peer.known]
             for t in txids:
                 peer.known.add(t)
+                peer.announced_txs.add(t)
             for i in range(0, len(txids), p.MAX_INV_SIZE):
                 self.send(peer, p.InvMessage([p.Inv(p.MSG_TX, t) for t in txids[i:i + p.MAX_INV_SIZE]]))
 
