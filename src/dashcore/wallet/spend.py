@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from .. import script
 from ..crypto.hashes import hash160
 from ..interfaces import InterfaceError
+from ..interpreter import signature_hash
 from ..primitives.serialize import compact_size
 from ..primitives.transaction import OutPoint, Transaction, TxIn, TxOut
 from ..util import time as clock
@@ -293,7 +294,7 @@ def sign_input(wallet, tx: Transaction, index: int, spk: bytes, sighash: int = S
         kind, sol = solve(redeem)
     else:
         code = spk
-    digest = script.signature_hash(tx, index, code, sighash)
+    digest = signature_hash(tx, index, code, sighash)
 
     def sig_by(key_id: bytes) -> bytes | None:
         key = wallet.private_key(key_id)

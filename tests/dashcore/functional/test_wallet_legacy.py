@@ -256,3 +256,17 @@ def test_watch_only_wallet_funds_a_psbt_but_cannot_send(node):
     raw = node.rpc.createrawtransaction([], [{to: Decimal("0.5")}])
     assert "hex" in wo.fundrawtransaction(raw, {"changeAddress": change})
     assert_raises_rpc_error(-4, "Insufficient funds", wo.fundrawtransaction, raw, {"includeWatching": False})
+
+
+def test_sign_with_other_sighash_types(node):
+    w = _funded(node, "sighash")
+    for sighashtype in ("ALL|ANYONECANPAY", "NONE", "SINGLE|ANYONECANPAY"):
+        raw = node.rpc.createrawtransaction([], {w.getnewaddress(): Decimal("1")})
+        funded = w.fundrawtransaction(raw, {"changePosition": 1})
+        signed = w.signrawtransactionwithwallet(funded["hex"], None, sighashtype)
+        assert signed["complete"] is True
+        sig = Transaction.from_bytes(bytes.fromhex(signed["hex"])).vin[0].script_sig
+        assert sig[sig[0]] == {"ALL|ANYONECANPAY": 0x81, "NONE": 2, "SINGLE|ANYONECANPAY": 0x83}[sighashtype]
+        node.rpc.sendrawtransaction(signed["hex"])  # the node's interpreter accepts the signature
+    assert_raises_rpc_error(-8, "ALL|NOPE is not a valid sighash parameter.", w.signrawtransactionwithwallet,
+                            funded["hex"], None, "ALL|NOPE")

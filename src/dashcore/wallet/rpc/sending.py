@@ -231,8 +231,6 @@ def signrawtransactionwithwallet(ctx, req, hexstring, prevtxs, sighashtype):
     sighash = _SIGHASH.get(sighashtype)
     if sighash is None:
         raise RPCError(RPC_INVALID_PARAMETER, f"{sighashtype} is not a valid sighash parameter.")
-    if sighash != 1:
-        raise RPCError(RPC_INVALID_PARAMETER, f"Only SIGHASH_ALL signing is supported ({sighashtype} given)")
     check_unlocked(w)
     with w.lock:
         spent = w.spent_scripts(tx)
