@@ -13,7 +13,7 @@ from ..util import time as clock
 from ..util.args import ArgsManager
 from .db import WalletDB, WalletDBError
 from ..amount import from_value
-from .spend import DEFAULT_FALLBACK_FEE, DEFAULT_MAX_TX_FEE, DEFAULT_TRANSACTION_MINFEE, FeePolicy
+from .spend import DEFAULT_DISCARD_FEE, DEFAULT_FALLBACK_FEE, DEFAULT_MAX_TX_FEE, DEFAULT_TRANSACTION_MINFEE, FeePolicy
 from .wallet import DEFAULT_KEYPOOL_SIZE, CWallet
 
 log = logging.getLogger("dashcore.wallet")
@@ -63,7 +63,7 @@ class WalletContext:
                                      RPC_WALLET_ERROR) from None
         return FeePolicy(amount("paytxfee", 0), amount("fallbackfee", DEFAULT_FALLBACK_FEE),
                          amount("mintxfee", DEFAULT_TRANSACTION_MINFEE), amount("maxtxfee", DEFAULT_MAX_TX_FEE),
-                         self.chain.relay_min_fee())
+                         self.chain.relay_min_fee(), amount("discardfee", DEFAULT_DISCARD_FEE))
 
     def open_wallet(self, name: str, create: bool, load_on_startup: bool | None, blank: bool = False,
                     disable_private_keys: bool = False) -> CWallet:

@@ -23,6 +23,7 @@ MIN_RELAY_FEE = 1000  # duffs per kB (DEFAULT_MIN_RELAY_TX_FEE)
 DEFAULT_FALLBACK_FEE = 1000
 DEFAULT_TRANSACTION_MINFEE = 1000
 DEFAULT_MAX_TX_FEE = 10_000_000  # 0.1 DASH
+DEFAULT_DISCARD_FEE = 10_000  # duffs per kB (0.0001 DASH/kB)
 SEQUENCE_FINAL = 0xFFFFFFFF
 SIGHASH_ALL = 1
 DUMMY_SIG_SIZE = 72  # DER signature with its sighash byte, as Bitcoin's dummy signer makes it
@@ -38,6 +39,7 @@ class FeePolicy:
     min_tx_fee: int = DEFAULT_TRANSACTION_MINFEE
     max_tx_fee: int = DEFAULT_MAX_TX_FEE
     relay_fee: int = MIN_RELAY_FEE  # the node's -minrelaytxfee
+    discard_rate: int = DEFAULT_DISCARD_FEE  # -discardfee
 
     def rate(self, explicit: int | None = None) -> int:
         """Bitcoin's GetMinimumFeeRate with no fee estimates (regtest): duffs per kB."""
@@ -63,15 +65,16 @@ def fee_for(rate: int, size: int) -> int:
     return math.ceil(rate * size / 1000) if size else 0
 
 
-def dust_threshold(out: TxOut) -> int:
+def dust_threshold(out: TxOut, rate: int = DUST_RELAY_FEE) -> int:
+    """Bitcoin's GetDustThreshold at ``rate`` duffs/kB."""
     if solve(out.script_pubkey)[0] == "nulldata" or out.script_pubkey[:1] == bytes([script.OP_RETURN]):
         return 0
     spend_size = len(out.serialize()) + 32 + 4 + 1 + 107 + 4  # the output plus an input spending it
-    return DUST_RELAY_FEE * spend_size // 1000
+    return rate * spend_size // 1000
 
 
-def is_dust(out: TxOut) -> bool:
-    return out.value < dust_threshold(out)
+def is_dust(out: TxOut, rate: int = DUST_RELAY_FEE) -> bool:
+    return out.value < dust_threshold(out, rate)
 
 
 def dummy_script_sig_size(wallet, spk: bytes) -> int | None:
@@ -225,7 +228,8 @@ def fund(wallet, req: FundRequest, policy: FeePolicy) -> Funded:
         selected = extra
 
     surplus = value_in - value_out - (0 if subtracting else fee_change)
-    make_change = surplus > 0 and not is_dust(TxOut(surplus, change_script))
+    # change worth less than spending it at the discard rate goes to the fee (Bitcoin's GetDiscardRate)
+    make_change = surplus > 0 and not is_dust(TxOut(surplus, change_script), max(policy.discard_rate, DUST_RELAY_FEE))
     fee = fee_change if make_change else fee_no_change
     if subtracting:
         idx = sorted(req.subtract_fee_from)

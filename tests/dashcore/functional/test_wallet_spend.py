@@ -48,15 +48,23 @@ def test_max_tx_fee_errors_by_rpc(node):
     assert w.fundrawtransaction(raw)["fee"] < Decimal("0.001")
 
 
-def test_min_relay_fee_sets_the_wallet_floor(fresh_node):
+def test_min_relay_fee_sets_the_wallet_floor_and_discardfee_drops_small_change(fresh_node):
     node = fresh_node
-    node.start(["-minrelaytxfee=0.0005", "-mintxfee=0.0001"])
+    node.start(["-minrelaytxfee=0.0005", "-mintxfee=0.0001", "-discardfee=1"])
     w = _funded(node, "relayfee")
     txid = w.sendtoaddress(w.getnewaddress(), 1)
     size = len(bytes.fromhex(w.gettransaction(txid)["hex"]))
     assert -w.gettransaction(txid)["fee"] >= Decimal("0.0005") * size / 1000
     assert_raises_rpc_error(-8, "txfee cannot be less than min relay tx fee (0.00050000 DASH/kB)",
                             w.settxfee, Decimal("0.0001"))
+    # change worth less than spending it at 1 DASH/kB (about 0.18 DASH for P2PKH) goes to the fee
+    node.rpc.createwallet("discard_to")
+    other = node.wallet("discard_to").getnewaddress()
+    node.rpc.generatetoaddress(1, other)
+    coin = max(u["amount"] for u in w.listunspent())
+    txid = w.sendtoaddress(other, coin - Decimal("0.05"))
+    sent = w.gettransaction(txid=txid, verbose=True)
+    assert len(sent["decoded"]["vout"]) == 1 and sent["fee"] == Decimal("-0.05")
     node.stop()
 
 
