@@ -68,7 +68,7 @@ _HIDDEN = ["port", "bind", "rpcdoccheck", "discover", "dnsseed", "fixedseeds", "
            "blocksonly", "seednode", "proxy", "onion", "onlynet", "externalip", "dashcore-only", "sysperms",
            "settings", "includeconf",
            "bantime", "peerbloomfilters", "mintxfee", "walletrejectlongchains", "rescan", "discardfee",
-           "avoidpartialspends"]
+           "avoidpartialspends", "whitebind", "whitelistrelay", "whitelistforcerelay"]
 
 # The P2P network's options (node.net), shown by the node executables; the wallet accepts them hidden.
 _NET = [Option("port", f"Listen for connections on <port> (default: {chainparams.DEFAULT_PORT})", "<port>"),
@@ -81,6 +81,11 @@ _NET = [Option("port", f"Listen for connections on <port> (default: {chainparams
         Option("peerbloomfilters", "Tolerate bloom filter messages (not applied here) and answer mempool requests "
                "(default: 1); with 0, peers that send them are disconnected as Dash does"),
         Option("peertimeout", "Seconds a peer may take to complete the version handshake (default: 60)", "<n>"),
+        Option("whitebind", "Bind to the given address and add permission flags to the peers connecting to it "
+               "(port required)", "<[permissions@]addr>"),
+        Option("whitelistrelay", "Add 'relay' permission to whitelisted peers with default permissions (default: 1)"),
+        Option("whitelistforcerelay", "Add 'forcerelay' permission to whitelisted peers with default permissions "
+               "(default: 0)"),
         Option("whitelist", "Add permission flags to the peers connecting from the given IP address or subnet "
                "(noban, relay, mempool, download, ...)", "<[permissions@]IP address or network>")]
 DASHD_OPTIONS = _SHOWN + _NET + [Option(n, hidden=True) for n in _HIDDEN if n not in {o.name for o in _NET}]

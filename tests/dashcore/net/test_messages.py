@@ -384,3 +384,26 @@ def test_a_transaction_is_given_only_to_peers_told_of_it_or_once_it_is_old(make_
     n0.rpc.setmocktime(now + 121)  # in the mempool for over two minutes: anyone may have it
     assert ask(stranger) == "tx"
     n0.stop()
+
+
+def test_a_forcerelay_peer_has_known_transactions_relayed_again(make_node, raw_peers):
+    n0 = make_node("-whitelist=forcerelay@127.0.0.1", "-debug=net")
+    n0.rpc.createwallet("w")
+    w = n0.wallet("w")
+    n0.rpc.generatetoaddress(101, w.getnewaddress())
+    txid = w.sendtoaddress(w.getnewaddress(), 1)
+    raw = bytes.fromhex(n0.rpc.getrawtransaction(txid))
+    gateway = raw_peers(n0)
+    gateway.handshake()
+    assert n0.rpc.getpeerinfo()[0]["permissions"] == ["forcerelay", "relay"]
+    gateway.send_raw(p.frame("tx", raw))
+    gateway.sync_with_ping()
+    assert f"Force relaying tx {txid} from peer=0" in _debug_log(n0)
+    changed = Transaction.from_bytes(raw)
+    changed = Transaction(changed.vin, (TxOut(changed.vout[0].value + 1, changed.vout[0].script_pubkey),
+                                        *changed.vout[1:]), changed.version)
+    for _ in range(2):  # refused, then known as refused
+        gateway.send(p.TxMessage(changed))
+        gateway.sync_with_ping()
+    assert f"Not relaying non-mempool transaction {changed.txid_hex} from forcerelay peer=0" in _debug_log(n0)
+    n0.stop()

@@ -17,6 +17,7 @@ calling into validation or doing socket I/O that could block.
 from __future__ import annotations
 
 import errno
+import ipaddress
 import logging
 import os
 import selectors
@@ -29,7 +30,7 @@ from ...util.args import ArgsManager
 from . import protocol
 from .addrman import AddrMan
 from .banman import DEFAULT_BAN_TIME, BanMan, Subnet, host_in, parse_subnet
-from .peer import IMPLICIT_PERMISSIONS, PERMISSIONS, Peer
+from .peer import PERMISSIONS, Peer
 
 log = logging.getLogger("dashcore.net")
 
@@ -58,24 +59,37 @@ def split_host_port(value: str, default_port: int) -> tuple[str, int]:
     return value, default_port
 
 
+IMPLICIT = "implicit"  # a -whitelist entry without "perms@": the legacy whitelisted peer
+#: Permissions that bring others with them (Dash's flag values overlap so).
+_IMPLIED = {"forcerelay": {"relay"}, "noban": {"download"}}
+
+
+def parse_permissions(value: str) -> tuple[frozenset[str], str]:
+    """``perm,perm@rest`` → (permissions, rest); no ``@`` gives the implicit legacy set. NetError on a bad name."""
+    if "@" not in value:
+        return frozenset({IMPLICIT}), value
+    perms_text, rest = value.split("@", 1)
+    perms: set[str] = set()
+    for name in (n.strip() for n in perms_text.split(",")):
+        if name == "all":
+            perms.update(PERMISSIONS)
+        elif name in PERMISSIONS:
+            perms.add(name)
+            perms.update(_IMPLIED.get(name, ()))
+        elif name:
+            raise NetError(f"Error: Invalid P2P permission: '{name}'")
+    return frozenset(perms), rest
+
+
 class Whitelist:
     """``-whitelist=[perm,perm@]<ip|subnet>``: permissions by source address."""
 
     def __init__(self, values: list[str]):
         self.entries = []
         for value in values:
-            perms_text, _, net_text = value.rpartition("@")
-            perms = set()
-            for p in (perms_text.split(",") if perms_text else IMPLICIT_PERMISSIONS):
-                p = p.strip()
-                if p == "all":
-                    perms.update(PERMISSIONS)
-                elif p in PERMISSIONS:
-                    perms.add(p)
-                elif p:
-                    raise NetError(f"Error: Invalid P2P permission: '{p}'")
+            perms, net_text = parse_permissions(value)
             try:
-                self.entries.append((parse_subnet(net_text), frozenset(perms)))
+                self.entries.append((parse_subnet(net_text), perms))
             except ValueError:
                 raise NetError(f"Error: Invalid netmask specified in -whitelist: '{net_text}'") from None
 
@@ -96,7 +110,22 @@ class Connman:
         self.peer_timeout = args.get_int("peertimeout", DEFAULT_PEER_TIMEOUT)
         if self.peer_timeout <= 0:
             raise NetError("Error: peertimeout must be a positive integer.")
+        if args.is_set("listen") and not args.get_bool("listen") and (args.is_set("bind") or args.is_set("whitebind")):
+            raise NetError("Error: Cannot set -bind or -whitebind together with -listen=0")
         self.whitelist = Whitelist(args.get_list("whitelist"))
+        self.whitelist_relay = args.get_bool("whitelistrelay", True)
+        self.whitelist_force_relay = args.get_bool("whitelistforcerelay", False)
+        self.whitebinds: list[tuple[str, int, frozenset[str]]] = []
+        for value in args.get_list("whitebind"):
+            perms, address = parse_permissions(value)
+            try:
+                host, port = split_host_port(address, 0)
+                ipaddress.ip_address(host)
+            except ValueError:
+                raise NetError(f"Error: Cannot resolve -whitebind address: '{address}'") from None
+            if not port:
+                raise NetError(f"Error: Need to specify a port with -whitebind: '{address}'")
+            self.whitebinds.append((host, port, perms))
         self.bloom_filters = args.get_bool("peerbloomfilters", True)  # Dash's default; off, filter messages drop peers
         connect = [c for c in args.get_list("connect") if c not in ("", "0")]
         self.connect_only = args.is_set("connect")  # -connect (even =0): no automatic outbound
@@ -117,6 +146,7 @@ class Connman:
         self._next_id = 0
         self._listeners: list[socket.socket] = []
         self._onion_listeners: set[socket.socket] = set()
+        self._listener_permissions: dict[socket.socket, frozenset[str]] = {}  # -whitebind's
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -133,9 +163,9 @@ class Connman:
             return
         binds = [b for b in self.args.get_list("bind") if b]
         # -bind=<addr>[:port]=onion: what comes in there is taken as coming from Tor
-        targets = [(*split_host_port(b.split("=")[0], self.port), b.endswith("=onion")) for b in binds] \
-            or [("0.0.0.0", self.port, False)]
-        for host, port, onion in targets:
+        targets = [(*split_host_port(b.split("=")[0], self.port), b.endswith("=onion"), frozenset()) for b in binds]
+        targets += [(host, port, False, perms) for host, port, perms in self.whitebinds]
+        for host, port, onion, perms in targets or [("0.0.0.0", self.port, False, frozenset())]:
             try:
                 family = socket.AF_INET6 if ":" in host else socket.AF_INET
                 s = socket.socket(family, socket.SOCK_STREAM)
@@ -151,6 +181,7 @@ class Connman:
             self._listeners.append(s)
             if onion:
                 self._onion_listeners.add(s)
+            self._listener_permissions[s] = perms
             self.listen_addresses.append((host, s.getsockname()[1]))
             log.info("Bound to %s:%d", host, s.getsockname()[1])
 
@@ -212,8 +243,21 @@ class Connman:
                     return p
         return None
 
+    def permissions(self, host: str, listener_permissions: frozenset[str] = frozenset()) -> frozenset[str]:
+        """A peer's permissions: its listener's (-whitebind) and its address's (-whitelist); the legacy implicit set
+        is noban, mempool, relay unless -whitelistrelay=0, and forcerelay with -whitelistforcerelay."""
+        perms = set(listener_permissions | self.whitelist.permissions(host))
+        if IMPLICIT in perms:
+            perms.discard(IMPLICIT)
+            perms.update(("noban", "download", "mempool"))
+            if self.whitelist_relay:
+                perms.add("relay")
+            if self.whitelist_force_relay:
+                perms.update(("forcerelay", "relay"))
+        return frozenset(perms)
+
     def _add_peer(self, sock: socket.socket, host: str, port: int, inbound: bool, conn_type: str,
-                  inbound_onion: bool = False) -> Peer:
+                  inbound_onion: bool = False, permissions: frozenset[str] | None = None) -> Peer:
         sock.setblocking(False)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -225,8 +269,8 @@ class Connman:
             bind = ("", 0)
         with self.lock:
             self._next_id += 1
-            peer = Peer(self._next_id - 1, sock, host, port, inbound, conn_type, self.whitelist.permissions(host),
-                        bind)
+            peer = Peer(self._next_id - 1, sock, host, port, inbound, conn_type,
+                        self.permissions(host) if permissions is None else permissions, bind)
             peer.inbound_onion = inbound_onion
             self.peers[peer.id] = peer
         if inbound:
@@ -409,7 +453,7 @@ class Connman:
         host, port = addr[0], addr[1]
         if host.startswith("::ffff:"):
             host = host[7:]
-        perms = self.whitelist.permissions(host)
+        perms = self.permissions(host, self._listener_permissions.get(listener, frozenset()))
         if not self.network_active:
             log.debug("connection from %s dropped (not accepting new connections)", host)
             sock.close()
@@ -424,7 +468,7 @@ class Connman:
             log.debug("connection from %s dropped (full)", host)
             sock.close()
             return
-        self._add_peer(sock, host, port, True, "inbound", listener in self._onion_listeners)
+        self._add_peer(sock, host, port, True, "inbound", listener in self._onion_listeners, perms)
 
     def _receive(self, peer: Peer) -> None:
         try:

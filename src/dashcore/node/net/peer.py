@@ -17,7 +17,6 @@ from . import protocol
 
 #: Permissions a -whitelist entry can give (Bitcoin's NetPermissionFlags names).
 PERMISSIONS = ("bloomfilter", "noban", "forcerelay", "relay", "mempool", "download", "addr")
-IMPLICIT_PERMISSIONS = ("noban", "mempool", "download", "relay")
 
 
 class KnownSet:

@@ -891,6 +891,14 @@ class PeerManager:
         peer.known.add(tx.txid)
         self.tx_requested.pop(tx.txid, None)
         if self._have_tx(tx.txid):
+            if peer.has_permission("forcerelay"):  # a gateway for nodes behind it: relayed even if known
+                with self.cs.cs_main:
+                    in_mempool = tx.txid in self.cs.mempool
+                if in_mempool:
+                    log.info("Force relaying tx %s from peer=%d", tx.txid_hex, peer.id)
+                    self.queue_tx_relay(tx.txid)
+                else:
+                    log.info("Not relaying non-mempool transaction %s from forcerelay peer=%d", tx.txid_hex, peer.id)
             return
         if self._accept_tx(tx, peer):
             peer.last_tx_time = int(time.time())
