@@ -23,7 +23,7 @@ from ..rpc.server import RpcTable
 from ..util import log as logsetup
 from ..util import time as clock
 from ..util.args import ArgsError, ArgsManager
-from . import net
+from . import mempool_file, net
 from .context import NodeContext
 from .settings import FILENAME as SETTINGS_FILE, Settings, SettingsError, settings_path
 from .signals import ValidationSignals
@@ -126,6 +126,10 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
             chainstate.load()
         except StorageError as e:
             raise InitError(f"Error: Error loading block database: {e}") from None
+        # before the wallets load: they take the mempool's transactions as they attach, then resend their own
+        if args.get_bool("persistmempool", True):
+            mempool_file.load(chainstate, os.path.join(net_dir, mempool_file.FILENAME))
+        chainstate.mempool.loaded = True
 
         init = make_init(ctx)
         if not args.get_bool("disablewallet"):
@@ -142,7 +146,8 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
                 loader.load()
                 if clock.get_mock_time():
                     loader.set_mock_time(clock.get_mock_time())
-                loader.start()
+        for client in clients:
+            client.start()
         ctx.connman = net.start(ctx)
         table.set_warmup_message("Done loading")
         table.set_ready()
@@ -154,6 +159,11 @@ def run(args: ArgsManager, make_init: Callable[[NodeContext], Init], process_nam
             server.stop()
         if ctx is not None and ctx.connman is not None:
             ctx.connman.stop()
+        if chainstate is not None and chainstate.mempool.loaded and args.get_bool("persistmempool", True):
+            try:
+                mempool_file.dump(chainstate, os.path.join(net_dir, mempool_file.FILENAME))
+            except mempool_file.MempoolFileError as e:
+                log.error("%s", e)
         if chainstate is not None and chainstate.active:
             with chainstate.cs_main:
                 locator = chainstate.locator()

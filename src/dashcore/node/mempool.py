@@ -28,6 +28,26 @@ class Mempool:
         self.entries: dict[bytes, MempoolEntry] = {}  # insertion order: parents before children
         self.spenders: dict[OutPoint, bytes] = {}
         self.sequence = 0
+        #: prioritisetransaction's fee deltas (duffs), kept for transactions not (yet) here too
+        self.deltas: dict[bytes, int] = {}
+        self.loaded = False  # mempool.dat has been read (or was not to be)
+
+    def clear(self) -> None:
+        """Every transaction out (to be put back in a new order); prioritisations stay."""
+        self.entries.clear()
+        self.spenders.clear()
+        self.sequence += 1
+
+    def modified_fee(self, txid: bytes) -> int:
+        """The fee mining and relay judge a transaction by: what it pays plus its prioritisation."""
+        return self.entries[txid].fee + self.deltas.get(txid, 0)
+
+    def prioritise(self, txid: bytes, delta: int) -> None:
+        total = self.deltas.get(txid, 0) + delta
+        if total:
+            self.deltas[txid] = total
+        else:
+            self.deltas.pop(txid, None)
 
     def __contains__(self, txid: bytes) -> bool:
         return txid in self.entries

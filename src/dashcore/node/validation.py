@@ -431,6 +431,7 @@ class Chainstate:
         idx.tx_count = len(block.txs)
         for tx in block.txs:
             self.mempool.remove(tx.txid)
+            self.mempool.deltas.pop(tx.txid, None)  # mined: its prioritisation is done with
         for tx in block.txs[1:]:
             for conflict in self.mempool.conflicts_of(tx):
                 for e in self.mempool.remove_recursive(conflict):
@@ -454,7 +455,7 @@ class Chainstate:
         old = list(self.mempool.entries.values())
         before = set(self.mempool.entries)
         candidates = [(tx, None) for tx in disconnected] + [(e.tx, e) for e in old]
-        self.mempool = Mempool()
+        self.mempool.clear()
         for tx, entry in candidates:
             if tx.txid in self.mempool or self.db.find_tx_block(tx.txid) is not None:
                 continue
@@ -514,6 +515,17 @@ class Chainstate:
                 return self.mempool.entries[tx.txid].fee
             return self._accept(tx, time=clock.get_time(), notify=True, check_fee=True, max_fee_rate=max_fee_rate)
 
+    def load_mempool_tx(self, tx: Transaction, time: int) -> bool:
+        """Put back a transaction kept in mempool.dat, with the time it first entered; False if it no longer fits."""
+        with self.cs_main:
+            if tx.txid in self.mempool:
+                return False
+            try:
+                self._accept(tx, time=time, notify=True, check_fee=True)
+            except ValidationError:
+                return False
+            return True
+
     def _accept(self, tx: Transaction, *, time: int, notify: bool, check_fee: bool,
                 max_fee_rate: int | None = None) -> int:
         check_transaction(tx)
@@ -543,8 +555,9 @@ class Chainstate:
         if value_in < tx.total_out():
             raise ValidationError("bad-txns-in-belowout")
         fee = value_in - tx.total_out()
-        if check_fee and fee < MIN_RELAY_FEE * tx.size // 1000:
-            raise ValidationError(f"min relay fee not met, {fee} < {MIN_RELAY_FEE * tx.size // 1000}")
+        modified_fee = fee + self.mempool.deltas.get(tx.txid, 0)
+        if check_fee and modified_fee < MIN_RELAY_FEE * tx.size // 1000:
+            raise ValidationError(f"min relay fee not met, {modified_fee} < {MIN_RELAY_FEE * tx.size // 1000}")
         if max_fee_rate is not None and max_fee_rate > 0 and fee > max_fee_rate * tx.size // 1000:
             raise ValidationError("Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)",
                                   RPC_VERIFY_ERROR)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from .. import chainparams
@@ -9,6 +10,7 @@ from ..amount import to_decimal
 from ..core_io import script_to_json, tx_to_json
 from ..primitives.block import difficulty
 from ..primitives.transaction import OutPoint
+from ..node import mempool_file
 from ..node.validation import ValidationError
 from .util import (RPC_DATABASE_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_MISC_ERROR, Arg,
                    MethodTable, RPCError, check_object, json_type_name, parse_hash)
@@ -148,16 +150,17 @@ def _entry_json(cs, txid: bytes) -> dict:
     e = cs.mempool.entries[txid]
     ancestors = cs.mempool.ancestors(txid)
     descendants = cs.mempool.descendants(txid)
-    fee = to_decimal(e.fee)
+    fee, modified = to_decimal(e.fee), to_decimal(cs.mempool.modified_fee(txid))
+    ancestor_fees = sum(cs.mempool.modified_fee(a) for a in ancestors)
+    descendant_fees = sum(cs.mempool.modified_fee(d) for d in descendants)
     spent_by = sorted({cs.mempool.spenders[o][::-1].hex() for o in cs.mempool.spenders if o.txid == txid})
-    return {"fees": {"base": fee, "modified": fee,
-                     "ancestor": to_decimal(sum(cs.mempool.entries[a].fee for a in ancestors)),
-                     "descendant": to_decimal(sum(cs.mempool.entries[d].fee for d in descendants))},
-            "size": e.size, "fee": fee, "modifiedfee": fee, "time": e.time, "height": e.height,
+    return {"fees": {"base": fee, "modified": modified, "ancestor": to_decimal(ancestor_fees),
+                     "descendant": to_decimal(descendant_fees)},
+            "size": e.size, "fee": fee, "modifiedfee": modified, "time": e.time, "height": e.height,
             "descendantcount": len(descendants), "descendantsize": sum(cs.mempool.entries[d].size for d in descendants),
-            "descendantfees": sum(cs.mempool.entries[d].fee for d in descendants),
+            "descendantfees": descendant_fees,
             "ancestorcount": len(ancestors), "ancestorsize": sum(cs.mempool.entries[a].size for a in ancestors),
-            "ancestorfees": sum(cs.mempool.entries[a].fee for a in ancestors),
+            "ancestorfees": ancestor_fees,
             "depends": sorted({i.prevout.txid[::-1].hex() for i in e.tx.vin if i.prevout.txid in cs.mempool}),
             "spentby": spent_by, "instantlock": False, "unbroadcast": False}
 
@@ -217,10 +220,24 @@ def getmempoolinfo(ctx, req):
     cs = ctx.chainstate
     with cs.cs_main:
         size = cs.mempool.total_size()
-        return {"loaded": True, "size": len(cs.mempool), "bytes": size, "usage": size,
+        return {"loaded": cs.mempool.loaded, "size": len(cs.mempool), "bytes": size, "usage": size,
                 "total_fee": to_decimal(cs.mempool.total_fee()), "maxmempool": 300_000_000,
                 "mempoolminfee": to_decimal(1000), "minrelaytxfee": to_decimal(1000), "instantsendlocks": 0,
                 "unbroadcastcount": 0}
+
+
+@method("savemempool", "blockchain", description="Dumps the mempool to disk. It will fail until the previous dump is "
+        "fully loaded.")
+def savemempool(ctx, req):
+    cs = ctx.chainstate
+    if not cs.mempool.loaded:
+        raise RPCError(RPC_MISC_ERROR, "The mempool was not loaded yet")
+    path = os.path.join(ctx.datadir, mempool_file.FILENAME)
+    try:
+        mempool_file.dump(cs, path)
+    except mempool_file.MempoolFileError:
+        raise RPCError(RPC_MISC_ERROR, "Unable to dump mempool to disk") from None
+    return {"filename": path}
 
 
 @method("gettxout", "blockchain", [Arg("txid", "str"), Arg("n", "int"), Arg("include_mempool", "bool", False, True)],

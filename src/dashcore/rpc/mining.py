@@ -9,7 +9,7 @@ from ..primitives.block import Block
 from ..primitives.serialize import DeserializationError
 from .rawtransaction import decode_tx
 from .util import (RPC_DESERIALIZATION_ERROR, RPC_INVALID_ADDRESS_OR_KEY, RPC_INVALID_PARAMETER, RPC_METHOD_NOT_FOUND,
-                   RPC_MISC_ERROR, RPC_VERIFY_ERROR, Arg, MethodTable, RPCError, parse_hex)
+                   RPC_MISC_ERROR, RPC_VERIFY_ERROR, Arg, MethodTable, RPCError, parse_hash, parse_hex)
 
 table = MethodTable()
 method = table.method
@@ -123,6 +123,19 @@ def submitblock(ctx, req, hexdata, dummy):
         return e.reason
     ctx.signals.sync()
     return None if is_new else "duplicate"
+
+
+@method("prioritisetransaction", "mining",
+        [Arg("txid", "str", help="The transaction id."),
+         Arg("fee_delta", "int", help="The fee value (in duffs) to add (or subtract, if negative). Not a fee rate: "
+             "only the selection of transactions for blocks sees it, as if the transaction paid that much more.")],
+        "Accepts the transaction into mined blocks at a higher (or lower) priority")
+def prioritisetransaction(ctx, req, txid, fee_delta):
+    cs = ctx.chainstate
+    h = parse_hash(txid, "txid")
+    with cs.cs_main:
+        cs.mempool.prioritise(h, fee_delta)
+    return True
 
 
 @method("getmininginfo", "mining", description="Returns a json object containing mining-related information.")

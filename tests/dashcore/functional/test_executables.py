@@ -95,7 +95,7 @@ def test_config_file_sections_and_debug_log(fresh_node):
     first = log.splitlines()[0]
     assert first[4] == "-" and first[10] == "T" and first[19] == "." and first[26] == "Z"
     assert sorted(os.listdir(node.net_dir)) == [".lock", "banlist.json", "blocks", "chainstate", "debug.log",
-                                               "settings.json", "wallets"]
+                                               "mempool.dat", "settings.json", "wallets"]
     # as dashd's umask 077: the data directory, wallets and log are the user's alone
     for path, mode in ((node.net_dir, 0o700), (os.path.join(node.net_dir, "wallets"), 0o700),
                        (os.path.join(node.net_dir, "debug.log"), 0o600)):

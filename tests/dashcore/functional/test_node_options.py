@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 from ..framework import assert_raises_rpc_error
@@ -42,3 +43,41 @@ def test_tip_age_and_mempool_expiry(fresh_node):
     assert_raises_rpc_error(-5, "Transaction not in mempool", rpc.getmempoolentry, child)  # with its parent
     assert independent in rpc.getrawmempool() and len(rpc.getrawmempool()) == 2
     node.stop()
+
+
+def test_mempool_kept_across_restarts(fresh_node):
+    node = fresh_node
+    node.start()
+    rpc = node.rpc
+    rpc.createwallet("w", False, False, "", False, False, True)  # loaded again on start
+    w = node.wallet("w")
+    rpc.generatetoaddress(101, w.getnewaddress())
+    txid = w.sendtoaddress(w.getnewaddress(), 1)
+    assert rpc.prioritisetransaction(txid, 1000) is True
+    later = "11" * 32  # prioritised before it is seen: kept too
+    rpc.prioritisetransaction(later, -5)
+    entry = rpc.getmempoolentry(txid)
+    assert entry["fees"]["modified"] == entry["fees"]["base"] + Decimal("0.00001")
+    node.stop()
+
+    node.start(["-persistmempool=0", "-disablewallet"])  # neither read nor written (nor resent by the wallet)
+    assert node.rpc.getrawmempool() == [] and node.rpc.getmempoolinfo()["loaded"] is True
+    node.stop()
+    node.start()
+    assert node.rpc.getmempoolentry(txid) == entry  # time, fees and prioritisation as they were
+    assert node.wallet("w").gettransaction(txid)["confirmations"] == 0
+    path = os.path.join(node.net_dir, "mempool.dat")
+    os.remove(path)
+    assert node.rpc.savemempool() == {"filename": path} and os.path.isfile(path)
+    os.mkdir(path + ".new")
+    assert_raises_rpc_error(-1, "Unable to dump mempool to disk", node.rpc.savemempool)
+    os.rmdir(path + ".new")
+    node.rpc.generatetoaddress(1, node.wallet("w").getnewaddress())
+    node.stop()
+    with open(path, "wb") as f:
+        f.write(b"\x01garbage")  # a damaged file is logged and left behind, not fatal
+    node.start()
+    assert node.rpc.getrawmempool() == []
+    node.stop()
+    with open(os.path.join(node.net_dir, "debug.log")) as f:
+        assert "Failed to deserialize mempool data on disk" in f.read()
