@@ -26,7 +26,8 @@ from .. import chainparams
 from ..interfaces import Chain, Echo, Handler, Init, RpcCommand, WalletLoader
 from ..ipc import process
 from ..rpc import control
-from ..rpc.http import HttpRpcServer, RpcAuth, bind_addresses, write_cookie
+from ..rpc import http
+from ..rpc.http import HttpRpcServer
 from ..rpc.server import RpcTable
 from ..util import log as logsetup
 from ..util import time as clock
@@ -151,22 +152,13 @@ class _RpcChain:
         return Both()
 
 
-def _start_rpc(args: ArgsManager, table: RpcTable, net_dir: str) -> tuple[HttpRpcServer, str | None]:
-    port = args.get_int("rpcport", chainparams.DEFAULT_RPC_PORT)
-    user, password = args.get("rpcuser"), args.get("rpcpassword")
-    cookie, cookie_path = None, None
-    if not password:
-        cookie_path = os.path.join(net_dir, ".wallet.cookie")
-        cookie = write_cookie(cookie_path)
-    auth = RpcAuth(user, password, args.get_list("rpcauth"), cookie)
-    addresses = bind_addresses(args, port)
+def _start_rpc(args: ArgsManager, table: RpcTable, net_dir: str) -> HttpRpcServer:
+    """The wallet's own JSON-RPC server (-server), as the node starts its own; its cookie is .wallet.cookie (the
+    server removes it when it stops)."""
     try:
-        server = HttpRpcServer(table, auth, addresses)
-    except OSError as e:
-        raise ArgsError(f"Error: Unable to start HTTP server: {e}") from None
-    server.start()
-    log.info("HTTP RPC server listening on %s", ", ".join(f"{h}:{p}" for h, p in addresses))
-    return server, cookie_path
+        return http.start(args, table, net_dir, chainparams.DEFAULT_RPC_PORT, cookie_name=".wallet.cookie")
+    except http.HttpStartError as e:
+        raise ArgsError(str(e)) from None
 
 
 class _ControlContext:
@@ -192,7 +184,7 @@ def _run_connected(args: ArgsManager) -> int:
     shutdown = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: shutdown.set())
     signal.signal(signal.SIGINT, lambda *_: shutdown.set())
-    server, cookie_path, loader = None, None, None
+    server, loader = None, None
     try:
         node_init = process.init_client(connection, None)
         chain = node_init.make_chain()
@@ -205,7 +197,7 @@ def _run_connected(args: ArgsManager) -> int:
                 if m.name in ("help", "stop"):
                     table.register(m.command(_ControlContext(table, shutdown)))
             chain = _RpcChain(chain, table)
-            server, cookie_path = _start_rpc(args, table, net_dir)
+            server = _start_rpc(args, table, net_dir)
         loader = WalletLoaderImpl(WalletContext(chain, args, net_dir))
         loader.register_rpcs()
         if not loader.verify():
@@ -234,8 +226,6 @@ def _run_connected(args: ArgsManager) -> int:
                 except mpipc.MpipcError as e:
                     log.info("stopping the wallets: %s", e)
         _finish(connection, cleanup)
-        if cookie_path is not None and os.path.exists(cookie_path):
-            os.remove(cookie_path)
     return 0
 
 

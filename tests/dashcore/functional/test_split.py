@@ -185,6 +185,12 @@ def test_standalone_wallet_with_ipcbind_and_its_own_rpc_server(split_node):
     rpc = node.rpc
     assert_raises_rpc_error(-32601, "Method not found", rpc.getbalance)  # -disablewallet: no wallet yet
 
+    bad = subprocess.run([os.path.join(BIN_DIR, "dash-wallet"), f"-datadir={node.datadir}", "-ipcconnect=unix",
+                          "-server", f"-rpcport={free_port()}", "-rpcauth=nocolon"], capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 1 and bad.stderr.startswith("Error: Unable to start HTTP server")
+    assert "Traceback" not in bad.stderr
+
     wallet_port = free_port()
     stderr_path = os.path.join(node.datadir, "wallet-stderr.txt")
     with open(stderr_path, "w") as stderr:
