@@ -43,9 +43,11 @@ _SHOWN = [
     Option("walletdir", "Specify directory to hold wallets (default: <datadir>/regtest/wallets if it exists, "
            "otherwise <datadir>/regtest)", "<dir>"),
     Option("keypool", "Set key pool size to <n> (default: 1000)", "<n>"),
-    Option("fallbackfee", "Accepted for compatibility: on regtest the wallet always pays a fixed fee rate of "
-           "0.00001 DASH/kB (1 duff per byte)", "<amt>"),
-    Option("paytxfee", "Accepted for compatibility: see -fallbackfee", "<amt>"),
+    Option("fallbackfee", "A fee rate (in DASH/kB) that will be used when fee estimation has insufficient data; "
+           "regtest has no fee estimation, so the wallet pays it unless -paytxfee is set (default: 0.00001 DASH/kB)",
+           "<amt>"),
+    Option("paytxfee", "Fee rate (in DASH/kB) to add to transactions you send (default: 0.00 DASH/kB: "
+           "-fallbackfee)", "<amt>"),
     Option("uacomment", "Append comment to the user agent string", "<cmt>"),
 ]
 
