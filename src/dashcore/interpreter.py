@@ -13,7 +13,7 @@ import struct
 from .crypto import keys
 from .crypto.hashes import hash160, sha256, sha256d
 from .primitives.transaction import Transaction, TxIn, TxOut
-from .script import ScriptError
+from .script import ScriptError, decode_num
 
 # verification flags (Bitcoin's SCRIPT_VERIFY_*)
 VERIFY_P2SH = 1 << 0
@@ -107,12 +107,7 @@ def _num(data: bytes, minimal: bool, max_size: int = 4) -> int:
         _fail("Script number overflow")  # Bitcoin: scriptnum_error, reported as unknown error
     if minimal and data and (data[-1] & 0x7F) == 0 and (len(data) <= 1 or not data[-2] & 0x80):
         _fail("Non-minimally encoded script number")
-    if not data:
-        return 0
-    n = int.from_bytes(data, "little")
-    if data[-1] & 0x80:
-        return -(n & ~(0x80 << (8 * (len(data) - 1))))
-    return n
+    return decode_num(data)
 
 
 def _enc(n: int) -> bytes:

@@ -204,7 +204,7 @@ def to_asm(script_bytes: bytes, sighash_decode: bool = False) -> str:
             if data is None:
                 out.append(_OP_NAMES.get(op, "OP_UNKNOWN"))
             elif len(data) <= 4:
-                out.append(str(_script_num(data)))
+                out.append(str(decode_num(data)))
             elif decode and is_strict_signature(data):
                 out.append(data[:-1].hex() + f"[{_SIGHASH_NAMES[data[-1]]}]")
             else:
@@ -214,7 +214,7 @@ def to_asm(script_bytes: bytes, sighash_decode: bool = False) -> str:
     return " ".join(out)
 
 
-def _script_num(data: bytes) -> int:
+def decode_num(data: bytes) -> int:
     """CScriptNum of up to 4 bytes, not necessarily minimal: little-endian with a sign bit."""
     if not data:
         return 0
