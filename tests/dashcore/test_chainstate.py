@@ -138,3 +138,23 @@ def test_state_survives_reopen(tmp_path):
     finally:
         again.close()
         signals.stop()
+
+
+def test_blocks_leave_out_transactions_not_final_at_their_height(chain):
+    from dashcore.node.mempool import MempoolEntry
+    miner.generate(chain, SPK, 2, 10 ** 6)
+    miner.generate(chain, OTHER, 100, 10 ** 6)
+    final = spend(chain, coinbase_txid(chain, 1), 0, 499 * 10 ** 8)
+    chain.accept_to_mempool(final)
+    # as a reorg can leave behind: locked to a height the chain has not reached (non-final sequence), and a child
+    unsigned = Transaction((TxIn(OutPoint(coinbase_txid(chain, 2), 0), b"", 0xFFFFFFFE),),
+                           (TxOut(499 * 10 ** 8, OTHER),), locktime=chain.height() + 5)
+    locked = Transaction((TxIn(unsigned.vin[0].prevout, script.sign_p2pkh(unsigned, 0, KEY, SPK), 0xFFFFFFFE),),
+                         unsigned.vout, locktime=unsigned.locktime)
+    child = Transaction((TxIn(OutPoint(locked.txid, 0)),), (TxOut(498 * 10 ** 8, OTHER),))
+    with chain.cs_main:
+        for tx in (locked, child):
+            chain.mempool.add(MempoolEntry(tx, 10 ** 8, 0, chain.height()))
+        block = miner.create_block(chain, OTHER)
+    assert [t.txid for t in block.txs[1:]] == [final.txid]
+    assert block.txs[0].total_out() == chainparams.block_subsidy(chain.height()) + 10 ** 8

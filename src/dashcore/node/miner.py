@@ -8,7 +8,7 @@ from .. import chainparams, script
 from ..primitives.block import Block, BlockHeader, hash_meets_target, merkle_root
 from ..primitives.transaction import NULL_HASH, NULL_INDEX, OutPoint, Transaction, TxIn, TxOut
 from ..util import time as clock
-from .validation import Chainstate, coinbase_height_prefix
+from .validation import Chainstate, coinbase_height_prefix, is_final
 
 BLOCK_VERSION = 0x20000000
 
@@ -25,7 +25,7 @@ def create_block(cs: Chainstate, script_pubkey: bytes, txs: list[Transaction] | 
     tip = cs.tip
     height = tip.height + 1
     if txs is None:
-        entries = list(cs.mempool.entries.values())
+        entries = _final_entries(cs, height, tip.median_time_past())
         txs = [e.tx for e in entries]
         fees = sum(e.fee for e in entries)
     else:
@@ -48,6 +48,21 @@ def create_block(cs: Chainstate, script_pubkey: bytes, txs: list[Transaction] | 
     time = max(tip.median_time_past() + 1, clock.get_time())
     header = BlockHeader(BLOCK_VERSION, tip.hash, root, time, chainparams.POW_LIMIT_BITS, 0)
     return Block(header, all_txs)
+
+
+def _final_entries(cs: Chainstate, height: int, median_time_past: int) -> list:
+    """The mempool's transactions a block at ``height`` may hold: final there (a reorg can leave a transaction
+    locked to a height the chain no longer has), with every parent of theirs in the mempool taken too."""
+    taken: list = []
+    txids: set[bytes] = set()
+    for entry in cs.mempool.entries.values():  # parents before children
+        tx = entry.tx
+        if not is_final(tx, height, median_time_past):
+            continue
+        if all(i.prevout.txid in txids or i.prevout.txid not in cs.mempool for i in tx.vin):
+            taken.append(entry)
+            txids.add(tx.txid)
+    return taken
 
 
 def grind(block: Block, max_tries: int) -> Block | None:
