@@ -100,6 +100,7 @@ TESTS = [
     "wallet_txn_doublespend.py --legacy-wallet",
     "wallet_import_with_label.py --legacy-wallet",
     "wallet_orphanedreward.py",
+    "wallet_reorgsrestore.py",
 ]
 
 #: Seconds one run of the runner (all of TESTS under one executable) may take.

@@ -181,6 +181,9 @@ class CWallet(ChainNotifications):
                 found = self.chain.find_block(self.last_block_hash)
                 if found.found and found.in_active_chain:
                     start = found.height + 1
+            # a best block of another chain (a wallet file from another node, or a reorg while unloaded) is not
+            # ours: the rescan from ``start`` sets it again, or depths would count from that chain's height
+            self.last_block_height = min(self.last_block_height, start - 1)
             self.rescan(start)
         self.chain.request_mempool_transactions(self)
         self.resubmit()

@@ -30,3 +30,19 @@ def test_unnamed_wallet_loads_when_no_wallet_is_named(fresh_node):
     node.start()
     assert node.rpc.listwallets() == ["w0"]
     node.stop()
+
+
+def test_a_wallet_loaded_after_a_reorg_to_a_shorter_chain_counts_depth_on_it(node):
+    rpc = node.rpc
+    rpc.createwallet("away")
+    w = node.wallet("away")
+    addr, other = w.getnewaddress(), w.getnewaddress()
+    base = rpc.getblockcount()
+    rpc.generatetoaddress(10, addr)
+    rpc.unloadwallet("away")
+    rpc.invalidateblock(rpc.getblockhash(base + 1))  # the wallet's best block leaves the chain
+    [block] = rpc.generatetoaddress(1, other)  # another block than the one invalidated
+    rpc.generatetoaddress(2, "yYdShjQSptFKitYLksFEUSwHe4hnbar5rf")
+    rpc.loadwallet("away")
+    coinbase = rpc.getblock(block)["tx"][0]
+    assert w.gettransaction(coinbase)["confirmations"] == 3  # not counted from the old chain's height
