@@ -15,7 +15,7 @@ import pytest
 
 import mpipc
 
-from ..waiting import CALL_TIMEOUT, alive, bounded, wait_until  # noqa: F401 (used by the tests too)
+from ..waiting import CALL_TIMEOUT, alive, bounded, group_members, wait_until  # noqa: F401 (used by the tests too)
 
 SKIP_REASON = ("set MPIPC_INTEROP_BIN to a folder with libmultiprocess's example programs mpexample, "
                "mpcalculator, mpprinter (build: apt-get install capnproto libcapnp-dev cmake g++; "
@@ -54,22 +54,6 @@ def read_text(path: str) -> str:
 
 
 # ------------------------------------------------------------------------ processes
-def group_members(pgid: int) -> list[int]:
-    """Live processes of process group ``pgid``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            found.append(int(entry))
-    return found
-
-
 class Child:
     """A program spawned with ``mpipc.spawn`` (``prog <fd>``) in folder ``cwd``: its stdout and
     stderr go to files there, beside the ``debug.log`` the example programs write."""

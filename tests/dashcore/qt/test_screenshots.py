@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from tests.dashcore.qt.driver import check_not_blank
-from tests.waiting import wait_until
+from tests.waiting import group_members, wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SCRIPT = os.path.join(ROOT, "scripts", "gui-screenshots")
@@ -23,20 +23,6 @@ SHOTS = ("gui-overview.png", "gui-send.png", "gui-console.png")
 pytestmark = pytest.mark.skipif(
     not (shutil.which("Xvfb") and shutil.which("xdotool")),
     reason="needs the Debian packages xvfb and xdotool (apt-get install xvfb xdotool)")
-
-
-def group_alive(pgid: int) -> bool:
-    """True while a process of group ``pgid`` runs (dash-gui and Xvfb each lead one, started by setsid)."""
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-                return True
-    return False
 
 
 def run_script(*argv: str) -> tuple[int, str]:
@@ -60,7 +46,7 @@ def test_screenshots_of_overview_send_and_console(tmp_path):
     assert code == 0, out
     pids = [int(p) for p in re.findall(r"\(pid (\d+)\)", out)]
     assert len(set(pids)) == 2, f"the pids of Xvfb and dash-gui expected in:\n{out}"
-    assert wait_until(lambda: not any(group_alive(p) for p in pids), timeout=10), f"left running:\n{out}"
+    assert wait_until(lambda: not any(group_members(p) for p in pids), timeout=10), f"left running:\n{out}"
     assert sorted(os.listdir(tmp_path)) == sorted(SHOTS), out
     images = {}
     for name in SHOTS:
