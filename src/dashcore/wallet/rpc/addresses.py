@@ -190,16 +190,21 @@ def getaddressinfo(ctx, req, addr):
 @method("dumpprivkey", "wallet", [Arg("address", "str")], "Reveals the private key corresponding to 'address'.")
 def dumpprivkey(ctx, req, addr):
     w = get_wallet(ctx, req, sync=False)
-    spk = script_of(addr)
+    key = _private_key(w, script_of(addr), "Address does not refer to a key")
+    if key is None:
+        raise RPCError(-4, f"Private key for address {addr} is not known")
+    return key.to_wif()
+
+
+def _private_key(w, spk: bytes, not_a_key: str):
+    """The wallet's key of a P2PKH output script, or None; -3 ``not_a_key`` (each RPC has its own text) for
+    any other script, -13 while the wallet is locked."""
     check_unlocked(w)
     with w.lock:
         kind, sol = solve(spk)
         if kind != "pubkeyhash":
-            raise RPCError(-3, "Address does not refer to a key")
-        key = w.private_key(sol[0])
-        if key is None:
-            raise RPCError(-4, f"Private key for address {addr} is not known")
-        return key.to_wif()
+            raise RPCError(-3, not_a_key)
+        return w.private_key(sol[0])
 
 
 @method("signmessage", "wallet", [Arg("address", "str", help="The Dash address to use for the private key"),
@@ -211,12 +216,7 @@ def signmessage(ctx, req, addr, text):
         spk = address.to_script(addr)
     except address.InvalidAddress:
         raise RPCError(RPC_INVALID_ADDRESS_OR_KEY, "Invalid address") from None
-    check_unlocked(w)
-    with w.lock:
-        kind, sol = solve(spk)
-        if kind != "pubkeyhash":
-            raise RPCError(-3, "Address does not refer to key")
-        key = w.private_key(sol[0])
+    key = _private_key(w, spk, "Address does not refer to key")
     if key is None:
         raise RPCError(-4, "Private key not available")
     return message.sign(key.secret, True, text)
